@@ -1,0 +1,130 @@
+"""The application factory."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from importlib.metadata import EntryPoint
+from typing import Any
+
+from flask import Flask, Response, current_app, g, request
+from packaging.version import Version
+from sqlalchemy.orm import sessionmaker
+
+from . import errors
+from ._runtime import Runtime
+from .db import make_engine
+from .db._session import _KEY as SESSION_KEY
+from .db._session import close_current_session
+from .plugins import gate
+from .plugins._containment import flush_outcomes
+from .plugins._host import PluginHost
+from .settings import Settings
+from .storage.files import FileStore
+from .tasks.backends import CeleryBackend, InlineBackend
+from .tenancy.context import resolve_request_tenant
+from .web import api as web_api
+
+#: The SDK API this host implements; plugins outside their ``sdk_api`` range are refused.
+SDK_API = Version("1.0")
+log = logging.getLogger("sieuapp")
+
+
+def create_app(
+    settings: Settings | None = None,
+    *,
+    entry_points: Iterable[EntryPoint] | None = None,
+    **overrides: Any,
+) -> Flask:
+    """Build the platform: ``settings`` from the environment unless given; ``entry_points``
+    replaces plugin discovery (tests, benchmarks); ``overrides`` set single settings."""
+    settings = settings or Settings.from_env(**overrides)
+    settings.instance_path.mkdir(parents=True, exist_ok=True)
+    engine = make_engine(settings.resolved_database_url)
+    runtime = Runtime(
+        settings=settings,
+        engine=engine,
+        sessionmaker=sessionmaker(engine, expire_on_commit=False),
+        files=FileStore(settings.instance_path / "storage"),
+    )
+    app = Flask(
+        "sieuapp.core", instance_path=str(settings.instance_path.resolve()), static_folder=None
+    )
+    app.config.update(
+        SECRET_KEY=settings.secret_key,
+        MAX_CONTENT_LENGTH=32 * 1024 * 1024,
+        JSON_SORT_KEYS=False,
+    )
+    app.json.ensure_ascii = False  # type: ignore[attr-defined]
+    app.debug = settings.debug
+    app.extensions["sieuapp"] = runtime
+    runtime.app = app
+
+    errors.install(app)
+    api = web_api.configure(app)
+    _register_core(app, api)
+    _request_cycle(app, runtime)
+
+    runtime.host = PluginHost(runtime, SDK_API)
+    runtime.host.discover(entry_points)
+    runtime.host.start(app)
+    _background_work(runtime)
+    return app
+
+
+def _register_core(app: Flask, api: web_api.Api) -> None:
+    from .audit.api import blp as audit_blp
+    from .identity.api import blp as identity_blp
+    from .plugins.api import blp as modules_blp
+    from .tenancy.api import blp as tenancy_blp
+    from .web.health import blp as health_blp
+
+    app.register_blueprint(health_blp)
+    for blueprint in (modules_blp, identity_blp, tenancy_blp, audit_blp):
+        api.register_blueprint(blueprint)
+
+
+def _request_cycle(app: Flask, runtime: Runtime) -> None:
+    @app.before_request
+    def _resolve() -> None:
+        view = app.view_functions.get(request.endpoint or "")
+        if view is None or getattr(view, "sieuapp_tenantless", False):
+            return
+        if request.endpoint and request.endpoint.startswith(("api-docs.", "swagger_assets")):
+            return
+        resolve_request_tenant(runtime.settings.base_domain, runtime.settings.default_tenant)
+        gate.check(runtime)
+
+    @app.after_request
+    def _commit(response: Response) -> Response:
+        session = g.get(SESSION_KEY)
+        if session is not None:
+            if response.status_code < 400:
+                session.commit()
+            else:
+                session.rollback()
+        return response
+
+    @app.teardown_appcontext
+    def _teardown(error: BaseException | None) -> None:
+        close_current_session(error)
+        flush_outcomes(runtime.sessionmaker, runtime.settings.plugin_failure_limit)
+
+
+def _background_work(runtime: Runtime) -> None:
+    if runtime.settings.task_backend == "celery":
+        from .tasks.celery_app import make_celery
+
+        runtime.celery = make_celery(runtime)
+        runtime.task_backend = CeleryBackend(runtime.celery)
+    elif runtime.settings.task_backend == "inline":
+        runtime.task_backend = InlineBackend(runtime.run_outbox_message, runtime.due_outbox_ids)
+    else:
+        raise ValueError(
+            f"SIEUAPP_TASK_BACKEND={runtime.settings.task_backend!r}: use 'inline' or 'celery'"
+        )
+    runtime.watch_outbox()
+
+
+def runtime_of(app: Flask | None = None) -> Runtime:
+    return (app or current_app).extensions["sieuapp"]

@@ -1,0 +1,20 @@
+"""Imports every core model so that the metadata is complete (Alembic, tests)."""
+
+from ..audit.models import AuditEntry
+from ..identity.models import Consent, RoleAssignment, Token, User
+from ..plugins.models import ModuleState
+from ..tasks.models import OutboxMessage
+from ..tenancy.models import AdministrativeUnit, Organization, Tenant
+
+__all__ = [
+    "AdministrativeUnit",
+    "AuditEntry",
+    "Consent",
+    "ModuleState",
+    "Organization",
+    "OutboxMessage",
+    "RoleAssignment",
+    "Tenant",
+    "Token",
+    "User",
+]

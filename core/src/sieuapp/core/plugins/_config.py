@@ -1,0 +1,83 @@
+"""A tenant's configuration of a plugin: validated by the plugin's schema, secrets never shown."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from marshmallow import Schema, ValidationError
+from sieuapp.sdk import Manifest
+from sieuapp.sdk.errors import InvalidInput
+
+from ..errors import flatten_field_errors
+
+
+def secret_fields(manifest: Manifest) -> set[str]:
+    if manifest.config_schema is None:
+        return set()
+    return {
+        name
+        for name, field in manifest.config_schema().fields.items()
+        if field.metadata.get("secret")
+    }
+
+
+def validate(manifest: Manifest, data: Any, previous: dict[str, Any]) -> dict[str, Any]:
+    """The stored form of ``data``; a secret left out keeps its previous value."""
+    if not isinstance(data, dict):
+        raise InvalidInput(
+            "The configuration must be a JSON object.", {"config": ["Not an object."]}
+        )
+    schema_cls: type[Schema] | None = manifest.config_schema
+    if schema_cls is None:
+        if data:
+            raise InvalidInput(
+                f"Module {manifest.id!r} takes no configuration.",
+                {name: ["Unknown field."] for name in data},
+            )
+        return {}
+    merged = {k: previous[k] for k in secret_fields(manifest) if k in previous and k not in data}
+    merged.update(data)
+    schema = schema_cls()
+    try:
+        loaded = schema.load(merged)
+    except ValidationError as exc:
+        raise InvalidInput(
+            f"The configuration of {manifest.id!r} is invalid.", flatten_field_errors(exc.messages)
+        ) from exc
+    return schema.dump(loaded)
+
+
+def defaults(manifest: Manifest) -> tuple[dict[str, Any], dict[str, list[str]]]:
+    """The configuration a fresh install starts with, and what is still missing from it."""
+    try:
+        return validate(manifest, {}, {}), {}
+    except InvalidInput as exc:
+        return {}, exc.errors
+
+
+def public(manifest: Manifest, config: dict[str, Any]) -> dict[str, Any]:
+    """What the API may show of a configuration: secrets are reported as set, never shown."""
+    secrets = secret_fields(manifest)
+    return {
+        "values": {k: v for k, v in config.items() if k not in secrets},
+        "secrets_set": sorted(k for k in secrets if config.get(k) not in (None, "")),
+    }
+
+
+def schema_description(manifest: Manifest) -> list[dict[str, Any]]:
+    """The config fields, for a console to build a form from."""
+    if manifest.config_schema is None:
+        return []
+    described = []
+    for name, field in manifest.config_schema().fields.items():
+        described.append(
+            {
+                "name": name,
+                "type": type(field).__name__,
+                "required": field.required,
+                "secret": bool(field.metadata.get("secret")),
+                "label": field.metadata.get("label"),
+                "description": field.metadata.get("description"),
+            }
+        )
+    return described

@@ -1,0 +1,97 @@
+"""One plugin's failure is contained: logged, counted per tenant, and after repeated
+failures the module is switched off for that tenant, with an audit entry."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from flask import g, has_app_context
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from ..audit.log import record as audit
+from ..db import unit_of_work
+from ._states import bump_version
+from .models import ModuleState
+
+log = logging.getLogger("sieuapp.plugins")
+_PENDING = "_sieuapp_plugin_failures"
+
+
+@dataclass(frozen=True)
+class Failure:
+    tenant_id: int | None
+    plugin_id: str
+    hook: str
+    #: None records a success, which ends a run of failures.
+    error: str | None
+
+
+def note_outcome(factory: sessionmaker[Session], limit: int, failure: Failure) -> None:
+    """Record a failure (or, with ``error=None``, a success after failures); inside an app
+    context it is written after the context's own transaction ends, so that a rollback does not
+    erase it and SQLite's write lock is free."""
+    if failure.error is not None:
+        log.error(
+            "plugin %r failed in hook %r for tenant %s: %s",
+            failure.plugin_id,
+            failure.hook,
+            failure.tenant_id,
+            failure.error,
+        )
+    if has_app_context():
+        g.setdefault(_PENDING, []).append(failure)
+    else:
+        write_outcomes(factory, limit, [failure])
+
+
+def flush_outcomes(factory: sessionmaker[Session], limit: int) -> None:
+    if has_app_context():
+        pending = g.pop(_PENDING, None)
+        if pending:
+            write_outcomes(factory, limit, pending)
+
+
+def write_outcomes(factory: sessionmaker[Session], limit: int, failures: list[Failure]) -> None:
+    for failure in failures:
+        if failure.tenant_id is None:
+            continue
+        try:
+            with unit_of_work(factory) as session:
+                _count(session, limit, failure)
+        except Exception:  # noqa: BLE001 - counting must never break the caller
+            log.exception("could not record the failure of plugin %r", failure.plugin_id)
+
+
+def _count(session: Session, limit: int, failure: Failure) -> None:
+    state = session.scalar(
+        select(ModuleState).where(
+            ModuleState.tenant_id == failure.tenant_id, ModuleState.plugin_id == failure.plugin_id
+        )
+    )
+    if state is None:
+        return
+    if failure.error is None:
+        if state.failure_count:
+            state.failure_count = 0
+            bump_version(session, failure.tenant_id)
+        return
+    state.failure_count += 1
+    state.last_failure = f"hook '{failure.hook}': {failure.error}"[:2000]
+    if state.enabled and state.failure_count >= limit:
+        state.enabled = False
+        state.disabled_reason = (
+            f"switched off after {state.failure_count} failures in a row; "
+            f"last: {state.last_failure}"
+        )
+        audit(
+            session,
+            "module.auto_disabled",
+            tenant_id=failure.tenant_id,
+            target=failure.plugin_id,
+            before={"enabled": True},
+            after={"enabled": False, "reason": state.disabled_reason},
+        )
+        log.error("plugin %r switched off for tenant %s", failure.plugin_id, failure.tenant_id)
+    bump_version(session, failure.tenant_id)

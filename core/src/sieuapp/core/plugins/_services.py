@@ -1,0 +1,187 @@
+"""The host's implementation of ``sieuapp.sdk.Services``, one instance per plugin."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING, Any
+
+from flask import g
+from sieuapp.sdk import Organization, StoredFile, TenantInfo, Unit, UserInfo
+from sieuapp.sdk.errors import Forbidden, Unauthorized
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ..audit.log import record as audit_record
+from ..db import current_session
+from ..identity.claims import released_claims
+from ..identity.models import Consent, RoleAssignment, User
+from ..identity.principal import current_principal
+from ..tasks.outbox import enqueue
+from ..tenancy.context import current_tenant
+from ..tenancy.models import AdministrativeUnit
+from ..tenancy.models import Organization as OrganizationRow
+
+if TYPE_CHECKING:
+    from .._runtime import Runtime
+
+
+class _Identity:
+    def __init__(self, plugin_id: str) -> None:
+        self.plugin_id = plugin_id
+
+    def _granted(self, user_id: str, tenant_id: int) -> frozenset[str]:
+        scopes = current_session().scalar(
+            select(Consent.scopes).where(
+                Consent.user_id == user_id,
+                Consent.tenant_id == tenant_id,
+                Consent.plugin_id == self.plugin_id,
+                Consent.revoked_at.is_(None),
+            )
+        )
+        return frozenset((scopes or "").split())
+
+    def _info(self, user: User, roles: frozenset[str], tenant_id: int) -> UserInfo:
+        granted = self._granted(user.id, tenant_id)
+        return UserInfo(
+            id=user.id, roles=roles, claims=released_claims(user, granted), scopes=granted
+        )
+
+    def current_user(self) -> UserInfo | None:
+        principal = current_principal()
+        if principal is None:
+            return None
+        user = current_session().get(User, principal.user_id)
+        assert user is not None
+        return self._info(user, principal.roles, principal.tenant_id)
+
+    def require(self, *roles: str) -> UserInfo:
+        user = self.current_user()
+        if user is None:
+            raise Unauthorized("Sign in first.")
+        if roles and not user.has_role(*roles):
+            raise Forbidden(f"This needs one of the roles: {', '.join(roles)}.")
+        return user
+
+    def user(self, user_id: str) -> UserInfo | None:
+        tenant = current_tenant()
+        session = current_session()
+        user = session.get(User, user_id)
+        if user is None or not user.active:
+            return None
+        roles = frozenset(
+            session.scalars(
+                select(RoleAssignment.role).where(
+                    RoleAssignment.user_id == user_id, RoleAssignment.tenant_id == tenant.id
+                )
+            )
+        ) | {"anonymous", "citizen"}
+        return self._info(user, roles, tenant.id)
+
+
+class _Tenancy:
+    def current(self) -> TenantInfo:
+        return current_tenant().info()
+
+    def units(self) -> list[Unit]:
+        rows = current_session().scalars(
+            select(AdministrativeUnit)
+            .where(AdministrativeUnit.tenant_id == current_tenant().id)
+            .order_by(AdministrativeUnit.name)
+        )
+        return [Unit(code=r.code, name=r.name, kind=r.kind) for r in rows]
+
+    def organizations(self, kind: str | None = None) -> list[Organization]:
+        query = select(OrganizationRow).where(
+            OrganizationRow.tenant_id == current_tenant().id, OrganizationRow.active.is_(True)
+        )
+        if kind is not None:
+            query = query.where(OrganizationRow.kind == kind)
+        rows = current_session().scalars(query.order_by(OrganizationRow.name))
+        return [Organization(id=r.id, code=r.code, kind=r.kind, name=r.name) for r in rows]
+
+
+class _Config:
+    def __init__(self, runtime: Runtime, plugin_id: str) -> None:
+        self._runtime = runtime
+        self._plugin_id = plugin_id
+
+    def get(self) -> dict[str, Any]:
+        state = self._runtime.tenant_states().get(self._plugin_id)
+        return dict(state.config) if state else {}
+
+
+class _Audit:
+    def __init__(self, plugin_id: str) -> None:
+        self._plugin_id = plugin_id
+
+    def record(
+        self, action: str, target: str | None = None, before: Any = None, after: Any = None
+    ) -> None:
+        principal = current_principal() if "tenant" in g else None
+        audit_record(
+            current_session(),
+            f"{self._plugin_id}.{action}",
+            tenant_id=current_tenant().id,
+            actor_id=principal.user_id if principal else None,
+            actor_label=principal.username if principal else f"plugin:{self._plugin_id}",
+            target=target,
+            before=before,
+            after=after,
+            plugin_id=self._plugin_id,
+        )
+
+
+class _Storage:
+    def __init__(self, runtime: Runtime, plugin_id: str) -> None:
+        self._store = runtime.files
+        self._plugin_id = plugin_id
+
+    def _space(self) -> str:
+        return f"{current_tenant().slug}/{self._plugin_id}"
+
+    def put(self, key: str, data: bytes, content_type: str) -> StoredFile:
+        return self._store.put(self._space(), key, data, content_type)
+
+    def get(self, key: str) -> bytes:
+        return self._store.get(self._space(), key)
+
+    def delete(self, key: str) -> bool:
+        return self._store.delete(self._space(), key)
+
+
+class _Tasks:
+    def __init__(self, runtime: Runtime, plugin_id: str) -> None:
+        self._runtime = runtime
+        self._plugin_id = plugin_id
+
+    def register(self, name: str, function: Callable[..., Any]) -> None:
+        self._runtime.task_registry.register(f"{self._plugin_id}.{name}", function, self._plugin_id)
+
+    def enqueue(self, name: str, payload: Mapping[str, Any], delay: float = 0) -> str:
+        return enqueue(
+            current_session(),
+            f"{self._plugin_id}.{name}",
+            payload,
+            tenant_id=current_tenant().id,
+            delay=delay,
+        )
+
+
+class _Database:
+    @property
+    def session(self) -> Session:
+        return current_session()
+
+
+class PluginServices:
+    """Everything one plugin may use; scoped to the plugin, the tenant and the user's consent."""
+
+    def __init__(self, runtime: Runtime, plugin_id: str) -> None:
+        self.plugin_id = plugin_id
+        self.identity = _Identity(plugin_id)
+        self.tenancy = _Tenancy()
+        self.config = _Config(runtime, plugin_id)
+        self.audit = _Audit(plugin_id)
+        self.storage = _Storage(runtime, plugin_id)
+        self.tasks = _Tasks(runtime, plugin_id)
+        self.db = _Database()

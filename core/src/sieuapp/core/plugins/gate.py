@@ -1,0 +1,30 @@
+"""The module gate in front of every plugin route: installed, enabled for this tenant, role."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from flask import request
+from sieuapp.sdk.errors import Forbidden, NotFound, Unauthorized
+
+from ..identity.principal import caller_roles, current_principal
+from ._host import BLUEPRINT_PREFIX
+
+if TYPE_CHECKING:
+    from .._runtime import Runtime
+
+
+def check(runtime: Runtime) -> None:
+    blueprint = request.blueprint
+    if not blueprint or not blueprint.startswith(BLUEPRINT_PREFIX):
+        return
+    plugin_id = blueprint.split(".", 1)[0][len(BLUEPRINT_PREFIX) :]
+    manifest = runtime.host.manifest(plugin_id)
+    state = runtime.tenant_states().get(plugin_id)
+    if manifest is None or state is None or not state.enabled:
+        # The same answer as a module that does not exist: a disabled module is not there.
+        raise NotFound("Not found.")
+    if caller_roles().isdisjoint(manifest.roles):
+        if current_principal() is None:
+            raise Unauthorized("Sign in to use this service.")
+        raise Forbidden("Your role does not give access to this service.")

@@ -1,0 +1,37 @@
+"""The Celery application used when ``SIEUAPP_TASK_BACKEND=celery``."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from celery import Celery
+
+if TYPE_CHECKING:
+    from .._runtime import Runtime
+
+SWEEP_SECONDS = 10.0
+
+
+def make_celery(runtime: Runtime) -> Celery:
+    celery = Celery("sieuapp", broker=runtime.settings.broker_url)
+    celery.conf.update(
+        task_ignore_result=True,
+        task_acks_late=True,
+        worker_prefetch_multiplier=1,
+        broker_connection_retry_on_startup=True,
+        beat_schedule={
+            "sieuapp-sweep-outbox": {"task": "sieuapp.sweep_outbox", "schedule": SWEEP_SECONDS}
+        },
+    )
+
+    @celery.task(name="sieuapp.run_outbox_message")
+    def run_outbox_message(message_id: str) -> str:
+        return runtime.run_outbox_message(message_id)
+
+    @celery.task(name="sieuapp.sweep_outbox")
+    def sweep_outbox() -> int:
+        ids = runtime.due_outbox_ids()
+        runtime.task_backend.dispatch(ids)
+        return len(ids)
+
+    return celery

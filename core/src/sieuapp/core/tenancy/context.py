@@ -1,0 +1,73 @@
+"""The request's tenant, resolved from the host name on every request."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask import abort, g, request
+from sieuapp.sdk import TenantInfo
+from sqlalchemy import ColumnElement, select
+
+from ..db import current_session
+from .models import Tenant
+
+
+@dataclass(frozen=True)
+class TenantContext:
+    id: int
+    slug: str
+    name: str
+    province_code: int | None
+    modules_version: int
+
+    def info(self) -> TenantInfo:
+        return TenantInfo(
+            id=self.id, slug=self.slug, name=self.name, province_code=self.province_code
+        )
+
+
+def slug_from_host(host: str, base_domain: str, default: str) -> str:
+    """``hue.example.vn`` → ``hue`` when the base domain is ``example.vn``; else the default."""
+    name = host.split(":", 1)[0].lower().rstrip(".")
+    base = base_domain.lower().strip(".")
+    if base and name.endswith("." + base):
+        label = name[: -len(base) - 1]
+        if label and "." not in label:
+            return label
+    return default
+
+
+def _load(condition: ColumnElement[bool]) -> TenantContext | None:
+    row = (
+        current_session()
+        .execute(
+            select(
+                Tenant.id, Tenant.slug, Tenant.name, Tenant.province_code, Tenant.modules_version
+            ).where(condition)
+        )
+        .first()
+    )
+    return TenantContext(*row) if row else None
+
+
+def load_tenant(slug: str) -> TenantContext | None:
+    return _load(Tenant.slug == slug)
+
+
+def resolve_request_tenant(base_domain: str, default: str) -> None:
+    slug = slug_from_host(request.host, base_domain, default)
+    tenant = load_tenant(slug)
+    if tenant is None:
+        abort(404, description=f"No province '{slug}' is served here.")
+    g.tenant = tenant
+
+
+def current_tenant() -> TenantContext:
+    tenant = g.get("tenant")
+    if tenant is None:
+        raise RuntimeError("no tenant resolved for this context")
+    return tenant
+
+
+def load_tenant_by_id(tenant_id: int | None) -> TenantContext | None:
+    return None if tenant_id is None else _load(Tenant.id == tenant_id)

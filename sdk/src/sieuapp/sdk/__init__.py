@@ -1,0 +1,57 @@
+"""sieuapp SDK: the contract between a service plugin and the sieuapp host."""
+
+from ._manifest import FrontendEntry, Manifest, Scope
+from ._results import Erasure, Health
+from ._roles import ALL_ROLES, Role
+from ._services import (
+    AuditService,
+    ConfigService,
+    DatabaseService,
+    IdentityService,
+    Organization,
+    Services,
+    StorageService,
+    StoredFile,
+    TaskService,
+    TenancyService,
+    TenantInfo,
+    Unit,
+    UserInfo,
+)
+from ._text import LANGUAGES, LocalizedText, text
+from .hookspecs import hookimpl
+
+#: The SDK API this distribution defines; plugins state the range they support in ``sdk_api``.
+API_VERSION = "1.0"
+
+#: Marks a config field whose value the host never returns: ``fields.String(metadata=SECRET)``.
+SECRET = {"secret": True}
+
+__all__ = [
+    "ALL_ROLES",
+    "API_VERSION",
+    "LANGUAGES",
+    "SECRET",
+    "AuditService",
+    "ConfigService",
+    "DatabaseService",
+    "Erasure",
+    "FrontendEntry",
+    "Health",
+    "IdentityService",
+    "LocalizedText",
+    "Manifest",
+    "Organization",
+    "Role",
+    "Scope",
+    "Services",
+    "StorageService",
+    "StoredFile",
+    "TaskService",
+    "TenancyService",
+    "TenantInfo",
+    "Unit",
+    "UserInfo",
+    "hookimpl",
+    "text",
+]

@@ -1,0 +1,138 @@
+"""What the host hands a plugin. Plugins program against these protocols, never against
+``sieuapp.core``; the host's implementations are scoped to the plugin, the request's tenant
+and the user's consent."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Protocol
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+
+@dataclass(frozen=True)
+class TenantInfo:
+    """The province a request belongs to."""
+
+    id: int
+    slug: str
+    name: str
+    province_code: int | None = None
+
+
+@dataclass(frozen=True)
+class UserInfo:
+    """A user as a plugin may see them: claims only for the scopes the user granted it."""
+
+    id: str
+    roles: frozenset[str]
+    claims: Mapping[str, Any] = field(default_factory=dict)
+    #: Scopes this user granted this plugin.
+    scopes: frozenset[str] = frozenset()
+
+    def has_role(self, *roles: str) -> bool:
+        return bool(self.roles.intersection(roles))
+
+
+@dataclass(frozen=True)
+class Unit:
+    """An administrative unit (province, ward, commune, special zone)."""
+
+    code: str
+    name: str
+    kind: str
+
+
+@dataclass(frozen=True)
+class Organization:
+    """An agency, the IOC, a commune's people's committee or a partner company."""
+
+    id: int
+    code: str
+    kind: str
+    name: str
+
+
+@dataclass(frozen=True)
+class StoredFile:
+    key: str
+    size: int
+    content_type: str
+
+
+class IdentityService(Protocol):
+    def current_user(self) -> UserInfo | None:
+        """The caller, or None when anonymous."""
+
+    def require(self, *roles: str) -> UserInfo:
+        """The caller, who must be signed in and (if given) hold one of ``roles``."""
+
+    def user(self, user_id: str) -> UserInfo | None:
+        """Another user, as far as they consented to this plugin."""
+
+
+class TenancyService(Protocol):
+    def current(self) -> TenantInfo:
+        """The request's tenant."""
+
+    def units(self) -> list[Unit]:
+        """The tenant's administrative units below the province."""
+
+    def organizations(self, kind: str | None = None) -> list[Organization]:
+        """The tenant's organizations, optionally of one kind."""
+
+
+class ConfigService(Protocol):
+    def get(self) -> dict[str, Any]:
+        """This plugin's validated configuration for the request's tenant (secrets included)."""
+
+
+class AuditService(Protocol):
+    def record(
+        self,
+        action: str,
+        target: str | None = None,
+        before: Any = None,
+        after: Any = None,
+    ) -> None:
+        """Write an audit entry attributed to the caller, this plugin and the tenant."""
+
+
+class StorageService(Protocol):
+    def put(self, key: str, data: bytes, content_type: str) -> StoredFile:
+        """Store bytes under ``key`` in this plugin's space for the tenant."""
+
+    def get(self, key: str) -> bytes:
+        """Read what was stored under ``key``; raises ``NotFound``."""
+
+    def delete(self, key: str) -> bool:
+        """Delete ``key``; True when something was there."""
+
+
+class TaskService(Protocol):
+    def register(self, name: str, function: Callable[..., Any]) -> None:
+        """Make ``function(payload, services)`` runnable as the task ``<plugin id>.<name>``."""
+
+    def enqueue(self, name: str, payload: Mapping[str, Any], delay: float = 0) -> str:
+        """Queue a task; it runs only if the current transaction commits. Returns its id."""
+
+
+class DatabaseService(Protocol):
+    @property
+    def session(self) -> Session:
+        """The SQLAlchemy session of the current unit of work, committed by the host."""
+
+
+class Services(Protocol):
+    """Everything the host gives one plugin; later SDK versions add notify, payments, reports."""
+
+    plugin_id: str
+    identity: IdentityService
+    tenancy: TenancyService
+    config: ConfigService
+    audit: AuditService
+    storage: StorageService
+    tasks: TaskService
+    db: DatabaseService

@@ -1,0 +1,67 @@
+"""The hooks a plugin may implement. Argument names are the contract: an implementation
+declares only the arguments it uses, so hooks and arguments can be added without breaking
+existing plugins."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import pluggy
+
+if TYPE_CHECKING:
+    from flask import Blueprint
+
+    from ._manifest import Manifest
+    from ._results import Erasure, Health
+    from ._services import Services, TenantInfo
+
+PROJECT = "sieuapp"
+hookspec = pluggy.HookspecMarker(PROJECT)
+hookimpl = pluggy.HookimplMarker(PROJECT)
+
+
+@hookspec
+def manifest() -> Manifest:
+    """Describe the plugin: id, names, scopes, config schema, frontend entry and roles."""
+
+
+@hookspec
+def routes(services: Services) -> Blueprint:
+    """Return the Flask blueprint the host mounts under ``/m/<plugin id>``."""
+
+
+@hookspec
+def startup(services: Services) -> None:
+    """Prepare the plugin once, when the host loads it (register tasks here)."""
+
+
+@hookspec
+def tenant_enabled(tenant: TenantInfo, config: dict[str, Any], services: Services) -> None:
+    """React to the module being switched on for a tenant."""
+
+
+@hookspec
+def tenant_disabled(tenant: TenantInfo, services: Services) -> None:
+    """React to the module being switched off for a tenant."""
+
+
+@hookspec
+def config_changed(
+    tenant: TenantInfo, config: dict[str, Any], previous: dict[str, Any], services: Services
+) -> None:
+    """Learn that a tenant's validated configuration of this plugin changed."""
+
+
+@hookspec
+def health(tenant: TenantInfo, services: Services) -> Health:
+    """Report whether the plugin can serve the tenant now (checked by ``/readyz``)."""
+
+
+@hookspec
+def export_user_data(user_id: str, tenant: TenantInfo, services: Services) -> dict[str, Any]:
+    """Return everything the plugin holds about one user, as JSON-ready data."""
+
+
+@hookspec
+def erase_user_data(user_id: str, tenant: TenantInfo, services: Services) -> Erasure:
+    """Erase one user's data, saying what was kept and the law that keeps it."""

@@ -1,0 +1,76 @@
+"""pytest plugin: an in-memory sieuapp with the plugin under test, and clients acting as a
+citizen, an official, an IOC operator, a province admin and a partner's staff.
+
+Name the plugin under test in a fixture (or ``sieuapp_plugins`` in the pytest ini)::
+
+    @pytest.fixture
+    def sieuapp_plugins():
+        return ["taxi"]
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pytest
+
+if TYPE_CHECKING:
+    from flask.testing import FlaskClient
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addini(
+        "sieuapp_plugins", "plugin ids the in-memory sieuapp loads, installs and enables", "args"
+    )
+
+
+@pytest.fixture
+def sieuapp_plugins(request: pytest.FixtureRequest) -> list[str]:
+    """The plugins under test; override this fixture in your conftest.py."""
+    return list(request.config.getini("sieuapp_plugins") or [])
+
+
+@pytest.fixture
+def sieuapp_platform(sieuapp_plugins: list[str], tmp_path: Path) -> Iterator[Any]:
+    """The platform, with the plugins under test installed and enabled for the tenant ``hue``."""
+    try:
+        from sieuapp.core.testing import Platform
+    except ImportError as exc:  # pragma: no cover - depends on the partner's environment
+        raise pytest.UsageError(
+            "the sieuapp pytest plugin needs the host: install 'sieuapp-sdk[testing]'"
+        ) from exc
+    platform = Platform.create(instance_path=tmp_path / "instance", plugins=sieuapp_plugins)
+    yield platform
+    platform.close()
+
+
+@pytest.fixture
+def anonymous_client(sieuapp_platform: Any) -> FlaskClient:
+    return sieuapp_platform.client(None)
+
+
+@pytest.fixture
+def citizen_client(sieuapp_platform: Any) -> FlaskClient:
+    return sieuapp_platform.client("citizen")
+
+
+@pytest.fixture
+def official_client(sieuapp_platform: Any) -> FlaskClient:
+    return sieuapp_platform.client("official")
+
+
+@pytest.fixture
+def ioc_client(sieuapp_platform: Any) -> FlaskClient:
+    return sieuapp_platform.client("ioc_operator")
+
+
+@pytest.fixture
+def admin_client(sieuapp_platform: Any) -> FlaskClient:
+    return sieuapp_platform.client("province_admin")
+
+
+@pytest.fixture
+def partner_client(sieuapp_platform: Any) -> FlaskClient:
+    return sieuapp_platform.client("partner_staff")
