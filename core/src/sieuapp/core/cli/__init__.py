@@ -1,0 +1,20 @@
+"""The ``sieuapp`` command."""
+
+from __future__ import annotations
+
+import click
+
+from .database import db
+from .platform import demo, serve, worker
+from .plugins import plugin, plugins
+from .tenants import tenants
+
+
+@click.group(help="sieuapp: the open platform behind provincial super-apps.")
+@click.version_option(package_name="sieuapp-core")
+def main() -> None:
+    pass
+
+
+for command in (serve, demo, worker, db, plugins, plugin, tenants):
+    main.add_command(command)

@@ -1,0 +1,13 @@
+from __future__ import annotations
+
+import click
+
+
+@click.group(help="Plugins installed on this platform, per tenant.")
+def plugins() -> None:
+    pass
+
+
+@click.group(help="Write and check plugin distributions.")
+def plugin() -> None:
+    pass
