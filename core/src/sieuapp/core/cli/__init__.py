@@ -6,7 +6,8 @@ import click
 
 from .database import db
 from .platform import demo, serve, worker
-from .plugins import plugin, plugins
+from .plugins import plugins
+from .scaffold import plugin
 from .tenants import tenants
 
 

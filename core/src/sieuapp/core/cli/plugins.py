@@ -6,8 +6,3 @@ import click
 @click.group(help="Plugins installed on this platform, per tenant.")
 def plugins() -> None:
     pass
-
-
-@click.group(help="Write and check plugin distributions.")
-def plugin() -> None:
-    pass
