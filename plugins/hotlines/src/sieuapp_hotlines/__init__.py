@@ -1,0 +1,1 @@
+"""Hotlines plugin (being built)."""
