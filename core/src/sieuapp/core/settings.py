@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import os
 import secrets
-from dataclasses import dataclass, field, fields
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, fields
 from pathlib import Path
+from typing import Any, get_type_hints
 
 
 def _bool(value: str) -> bool:
@@ -14,6 +16,14 @@ def _bool(value: str) -> bool:
 
 def _list(value: str) -> tuple[str, ...]:
     return tuple(p.strip() for p in value.split(",") if p.strip())
+
+
+_PARSERS: dict[Any, Callable[[str], object]] = {
+    Path: Path,
+    int: int,
+    bool: _bool,
+    tuple[str, ...]: _list,
+}
 
 
 @dataclass(frozen=True)
@@ -37,28 +47,23 @@ class Settings:
     #: Lifetime of access tokens issued at login, in seconds.
     access_token_ttl: int = 3600
     debug: bool = False
-    extra: dict[str, str] = field(default_factory=dict)
 
     @classmethod
-    def from_env(cls, environ: dict[str, str] | None = None, **overrides: object) -> Settings:
+    def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: object) -> Settings:
+        """Settings from ``SIEUAPP_<FIELD>`` variables; ``overrides`` win over the environment."""
         env = os.environ if environ is None else environ
+        hints = get_type_hints(cls)
         values: dict[str, object] = {}
         for f in fields(cls):
-            if f.name == "extra":
-                continue
-            raw = env.get(f"SIEUAPP_{f.name.upper()}")
+            name = f"SIEUAPP_{f.name.upper()}"
+            raw = env.get(name)
             if raw is None:
                 continue
-            if f.name == "instance_path":
-                values[f.name] = Path(raw)
-            elif f.name in {"plugin_failure_limit", "access_token_ttl"}:
-                values[f.name] = int(raw)
-            elif f.name == "debug":
-                values[f.name] = _bool(raw)
-            elif f.name == "plugins":
-                values[f.name] = _list(raw)
-            else:
-                values[f.name] = raw
+            parse = _PARSERS.get(hints[f.name], str)
+            try:
+                values[f.name] = parse(raw)
+            except ValueError as exc:
+                raise ValueError(f"{name}={raw!r}: {exc}") from exc
         values.update(overrides)
         settings = cls(**values)  # type: ignore[arg-type]
         if not settings.secret_key:

@@ -60,6 +60,17 @@ def reset_database(engine: Engine) -> None:
         connection.execute(text("DROP TABLE IF EXISTS alembic_version"))
 
 
+class TenantClient(FlaskClient):
+    """A test client whose requests go to one tenant's host name."""
+
+    host = f"{TENANT}.{BASE_DOMAIN}"
+
+    def open(self, *args: Any, **kwargs: Any) -> Any:
+        if args and isinstance(args[0], str):
+            kwargs.setdefault("base_url", f"http://{self.host}/")
+        return super().open(*args, **kwargs)
+
+
 class Platform:
     def __init__(self, app: Flask, tenant_slug: str = TENANT) -> None:
         self.app = app
@@ -151,10 +162,11 @@ class Platform:
             self._tokens[role] = secret
         return self._tokens[role]
 
-    def client(self, role: str | None = None) -> FlaskClient:
-        """A test client for ``hue.sieuapp.test``, signed in as the user of ``role``."""
+    def client(self, role: str | None = None, tenant: str | None = None) -> FlaskClient:
+        """A test client for ``<tenant>.sieuapp.test``, signed in as the user of ``role``."""
+        self.app.test_client_class = TenantClient
         client = self.app.test_client()
-        client.environ_base["HTTP_HOST"] = f"{self.tenant_slug}.{BASE_DOMAIN}"
+        client.host = f"{tenant or self.tenant_slug}.{BASE_DOMAIN}"  # type: ignore[attr-defined]
         if role is not None:
             client.environ_base["HTTP_AUTHORIZATION"] = f"Bearer {self.token(role)}"
         return client

@@ -7,6 +7,7 @@ from marshmallow import Schema, fields, validate
 from sieuapp.sdk import Role
 from sieuapp.sdk.errors import Conflict, InvalidInput
 from sqlalchemy import select
+from sqlalchemy.orm import aliased
 
 from ..audit.log import record as audit
 from ..db import current_session
@@ -87,14 +88,14 @@ def units(query: dict[str, Any]) -> Any:
     )
 
 
-def _org_view(org: Organization, codes: dict[int, str]) -> dict[str, Any]:
+def _org_view(org: Organization, parent_code: str | None) -> dict[str, Any]:
     return {
         "id": org.id,
         "code": org.code,
         "kind": org.kind,
         "name": org.name,
         "name_en": org.name_en,
-        "parent": codes.get(org.parent_id) if org.parent_id else None,
+        "parent": parent_code,
         "unit_code": org.unit_code,
     }
 
@@ -107,13 +108,14 @@ def organizations(query: dict[str, Any]) -> list[dict[str, Any]]:
     condition = [Organization.tenant_id == current_tenant().id, Organization.active.is_(True)]
     if query.get("kind"):
         condition.append(Organization.kind == query["kind"])
-    rows = (
-        current_session()
-        .scalars(select(Organization).where(*condition).order_by(Organization.name))
-        .all()
+    parent = aliased(Organization)
+    rows = current_session().execute(
+        select(Organization, parent.code)
+        .outerjoin(parent, parent.id == Organization.parent_id)
+        .where(*condition)
+        .order_by(Organization.name)
     )
-    codes = {o.id: o.code for o in rows}
-    return [_org_view(o, codes) for o in rows]
+    return [_org_view(org, parent_code) for org, parent_code in rows]
 
 
 @blp.route("/admin/organizations", methods=["POST"])
@@ -160,7 +162,7 @@ def create_organization(body: dict[str, Any]) -> dict[str, Any]:
     )
     session.add(org)
     session.flush()
-    view = _org_view(org, {parent_id: body["parent"]} if parent_id else {})
+    view = _org_view(org, body["parent"] if parent_id else None)
     audit(
         session,
         "organization.created",
