@@ -68,6 +68,8 @@ class Runtime:
     def _execute(self, message: Any, entry: Any, session: Session) -> None:
         with self.app.app_context():
             setattr(g, SESSION_KEY, session)
+            # A task acts for the platform or its plugin, not for the request that queued it.
+            g.principal = None
             try:
                 if entry.plugin_id is None:
                     entry.function(message.payload)

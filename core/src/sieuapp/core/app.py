@@ -10,6 +10,7 @@ from typing import Any
 from flask import Flask, Response, current_app, g, request
 from packaging.version import Version
 from sqlalchemy.orm import sessionmaker
+from sqlalchemy.pool import StaticPool
 
 from . import errors
 from ._runtime import Runtime
@@ -118,7 +119,12 @@ def _background_work(runtime: Runtime) -> None:
         runtime.celery = make_celery(runtime)
         runtime.task_backend = CeleryBackend(runtime.celery)
     elif runtime.settings.task_backend == "inline":
-        runtime.task_backend = InlineBackend(runtime.run_outbox_message, runtime.due_outbox_ids)
+        runtime.task_backend = InlineBackend(
+            runtime.run_outbox_message,
+            runtime.due_outbox_ids,
+            # One shared in-memory SQLite connection cannot serve two threads at once.
+            threads=not isinstance(runtime.engine.pool, StaticPool),
+        )
     else:
         raise ValueError(
             f"SIEUAPP_TASK_BACKEND={runtime.settings.task_backend!r}: use 'inline' or 'celery'"

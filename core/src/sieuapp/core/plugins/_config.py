@@ -6,16 +6,17 @@ from typing import Any
 
 from marshmallow import Schema, ValidationError
 from sieuapp.sdk import Manifest
-from sieuapp.sdk.errors import InvalidInput
+from sieuapp.sdk.errors import Conflict, InvalidInput
 
 from ..errors import flatten_field_errors
 
 
 def secret_fields(manifest: Manifest) -> set[str]:
+    """The keys of the secret fields as stored and sent: a field's ``data_key`` when it has one."""
     if manifest.config_schema is None:
         return set()
     return {
-        name
+        field.data_key or name
         for name, field in manifest.config_schema().fields.items()
         if field.metadata.get("secret")
     }
@@ -40,11 +41,16 @@ def validate(manifest: Manifest, data: Any, previous: dict[str, Any]) -> dict[st
     schema = schema_cls()
     try:
         loaded = schema.load(merged)
+        return schema.dump(loaded)
     except ValidationError as exc:
         raise InvalidInput(
             f"The configuration of {manifest.id!r} is invalid.", flatten_field_errors(exc.messages)
         ) from exc
-    return schema.dump(loaded)
+    except Exception as exc:  # noqa: BLE001 - the schema is the plugin's code
+        raise Conflict(
+            f"The config schema of plugin {manifest.id!r} raised {type(exc).__name__}: {exc}",
+            {"config": ["The plugin could not check this configuration."]},
+        ) from exc
 
 
 def defaults(manifest: Manifest) -> tuple[dict[str, Any], dict[str, list[str]]]:
@@ -52,7 +58,16 @@ def defaults(manifest: Manifest) -> tuple[dict[str, Any], dict[str, list[str]]]:
     try:
         return validate(manifest, {}, {}), {}
     except InvalidInput as exc:
-        return {}, exc.errors
+        missing = exc.errors
+    # Keep the defaults the schema has; enabling checks the required fields again.
+    assert manifest.config_schema is not None
+    schema = manifest.config_schema()
+    # ``partial=True`` would skip the defaults too: only the required fields may be absent.
+    required = tuple(name for name, field in schema.fields.items() if field.required)
+    try:
+        return schema.dump(schema.load({}, partial=required)), missing
+    except Exception:  # noqa: BLE001 - the schema is the plugin's code
+        return {}, missing
 
 
 def public(manifest: Manifest, config: dict[str, Any]) -> dict[str, Any]:
@@ -72,7 +87,7 @@ def schema_description(manifest: Manifest) -> list[dict[str, Any]]:
     for name, field in manifest.config_schema().fields.items():
         described.append(
             {
-                "name": name,
+                "name": field.data_key or name,
                 "type": type(field).__name__,
                 "required": field.required,
                 "secret": bool(field.metadata.get("secret")),

@@ -28,10 +28,15 @@ class Failure:
     error: str | None
 
 
-def note_outcome(factory: sessionmaker[Session], limit: int, failure: Failure) -> None:
+def note_outcome(
+    factory: sessionmaker[Session],
+    limit: int,
+    failure: Failure,
+    exc: BaseException | None = None,
+) -> None:
     """Record a failure (or, with ``error=None``, a success after failures); inside an app
     context it is written after the context's own transaction ends, so that a rollback does not
-    erase it and SQLite's write lock is free."""
+    erase it and SQLite's write lock is free. ``exc`` puts the traceback in the log."""
     if failure.error is not None:
         log.error(
             "plugin %r failed in hook %r for tenant %s: %s",
@@ -39,6 +44,7 @@ def note_outcome(factory: sessionmaker[Session], limit: int, failure: Failure) -
             failure.hook,
             failure.tenant_id,
             failure.error,
+            exc_info=exc,
         )
     if has_app_context():
         g.setdefault(_PENDING, []).append(failure)
@@ -65,10 +71,13 @@ def write_outcomes(factory: sessionmaker[Session], limit: int, failures: list[Fa
 
 
 def _count(session: Session, limit: int, failure: Failure) -> None:
+    # Locked, so that two workers failing at once both count (PostgreSQL; SQLite serializes).
     state = session.scalar(
-        select(ModuleState).where(
+        select(ModuleState)
+        .where(
             ModuleState.tenant_id == failure.tenant_id, ModuleState.plugin_id == failure.plugin_id
         )
+        .with_for_update()
     )
     if state is None:
         return
@@ -92,6 +101,7 @@ def _count(session: Session, limit: int, failure: Failure) -> None:
             target=failure.plugin_id,
             before={"enabled": True},
             after={"enabled": False, "reason": state.disabled_reason},
+            plugin_id=failure.plugin_id,
         )
         log.error("plugin %r switched off for tenant %s", failure.plugin_id, failure.tenant_id)
     bump_version(session, failure.tenant_id)

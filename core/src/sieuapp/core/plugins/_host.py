@@ -14,7 +14,16 @@ from packaging.version import Version
 from sieuapp.sdk import Manifest, hookspecs
 
 from ._containment import Failure, note_outcome
-from ._loader import call_impl, discovered_entry_points, implements, load
+from ._loader import (
+    ENTRY_POINT_GROUP,
+    call_impl,
+    describe_raise,
+    discovered_entry_points,
+    impl_function,
+    implements,
+    load,
+    where,
+)
 from ._record import PluginRecord
 from ._services import PluginServices
 
@@ -45,9 +54,13 @@ class PluginHost:
         )
         for ep in eps:
             if ep.name in self.records:
+                # Which copy would win depends on install order: refuse both, loudly.
                 first = self.records[ep.name]
                 dist = ep.dist.name if ep.dist else "?"
-                first.fail(f"entry point name {ep.name!r} is also used by {dist}")
+                first.fail(
+                    f"entry point name {ep.name!r} is used by both {first.distribution} and "
+                    f"{dist}; each plugin needs its own name in group '{ENTRY_POINT_GROUP}'"
+                )
                 self._unregister(ep.name)
                 continue
             self.records[ep.name] = load(self.pm, ep, self.sdk_api)
@@ -60,20 +73,24 @@ class PluginHost:
             try:
                 call_impl(self.pm, record.id, "startup", services=services)
             except Exception as exc:  # noqa: BLE001
-                self._fail(record, f"hook 'startup' raised {type(exc).__name__}: {exc}")
+                function = impl_function(self.pm, record.id, "startup")
+                self._fail(record, describe_raise("startup", exc, function))
                 continue
             if implements(self.pm, record.id, "routes"):
                 self._mount(app, record, services)
 
     def _mount(self, app: Flask, record: PluginRecord, services: PluginServices) -> None:
+        function = impl_function(self.pm, record.id, "routes")
         try:
             blueprint = call_impl(self.pm, record.id, "routes", services=services)
         except Exception as exc:  # noqa: BLE001
-            self._fail(record, f"hook 'routes' raised {type(exc).__name__}: {exc}")
+            self._fail(record, describe_raise("routes", exc, function))
             return
         if not isinstance(blueprint, Blueprint):
             self._fail(
-                record, f"hook 'routes' returned {type(blueprint).__name__}, not a flask.Blueprint"
+                record,
+                f"hook 'routes' returned {type(blueprint).__name__}, not a flask.Blueprint "
+                f"(defined at {where(function)})",
             )
             return
         try:
@@ -124,7 +141,7 @@ class PluginHost:
             result = call_impl(self.pm, plugin_id, hook, services=services, **kwargs)
         except Exception as exc:  # noqa: BLE001
             error = f"{type(exc).__name__}: {exc}"
-            self._note(Failure(tenant_id, plugin_id, hook, error))
+            self._note(Failure(tenant_id, plugin_id, hook, error), exc)
             raise HookFailed(plugin_id, hook, error) from exc
         state = self.runtime.tenant_states().get(plugin_id) if tenant_id is not None else None
         if state is not None and state.failure_count:
@@ -147,8 +164,10 @@ class PluginHost:
                 continue
         return results
 
-    def _note(self, failure: Failure) -> None:
-        note_outcome(self.runtime.sessionmaker, self.runtime.settings.plugin_failure_limit, failure)
+    def _note(self, failure: Failure, exc: BaseException | None = None) -> None:
+        note_outcome(
+            self.runtime.sessionmaker, self.runtime.settings.plugin_failure_limit, failure, exc
+        )
 
 
 class HookFailed(Exception):

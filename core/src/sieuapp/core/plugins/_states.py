@@ -21,6 +21,7 @@ class StateSnapshot:
     enabled: bool
     config: dict[str, Any]
     failure_count: int
+    last_failure: str | None
     disabled_reason: str | None
 
 
@@ -41,6 +42,7 @@ class ModuleStateCache:
                 enabled=row.enabled,
                 config=dict(row.config or {}),
                 failure_count=row.failure_count,
+                last_failure=row.last_failure,
                 disabled_reason=row.disabled_reason,
             )
             for row in rows

@@ -46,14 +46,16 @@ def _module_entry(record: PluginRecord, language: str) -> dict[str, Any]:
     }
 
 
-# Rendered discovery answers; the key includes the tenant's modules version, so a change
-# anywhere is seen by every worker on its next request without any invalidation message.
-_rendered: dict[tuple[int, int, str, frozenset[str]], tuple[bytes, str]] = {}
+# Rendered discovery answers, kept per app (two apps in a process have different plugins and
+# may share tenant ids); the key includes the tenant's modules version, so a change anywhere is
+# seen by every worker on its next request without any invalidation message.
+_RENDERED = "sieuapp.modules_rendered"
 
 
 def _render_modules(language: str, roles: frozenset[str]) -> tuple[bytes, str]:
     tenant = current_tenant()
     key = (tenant.id, tenant.modules_version, language, roles)
+    _rendered: dict[Any, tuple[bytes, str]] = current_app.extensions.setdefault(_RENDERED, {})
     hit = _rendered.get(key)
     if hit is not None:
         return hit
@@ -121,6 +123,7 @@ def _plugin_view(
             "installed_version": state.installed_version,
             "enabled": state.enabled,
             "failure_count": state.failure_count,
+            "last_failure": state.last_failure,
             "disabled_reason": state.disabled_reason,
             "config": _config.public(m, state.config) if m is not None else None,
         }
@@ -194,6 +197,8 @@ def disable_plugin(plugin_id: str) -> Any:
     security=[{"bearer": []}],
 )
 def configure_plugin(plugin_id: str) -> Any:
+    # Who asks comes before what is asked: a stranger learns nothing from a 422.
+    require_principal(*ADMINS)
     data = request.get_json(silent=True)
     if not isinstance(data, dict):
         raise InvalidInput(

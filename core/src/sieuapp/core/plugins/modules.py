@@ -3,6 +3,7 @@ API and the CLI alike; every change is audited and bumps the tenant's modules ve
 
 from __future__ import annotations
 
+from contextlib import suppress
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -82,9 +83,11 @@ def install(runtime: Runtime, session: Session, plugin_id: str, actor: Actor) ->
     existing = state_of(session, tenant.id, plugin_id)
     if existing is not None:
         return existing
-    branches = runtime.host.migrations([plugin_id])
-    if branches:
-        migrate.upgrade(runtime.engine, branches)
+    if runtime.host.migrations([plugin_id]):
+        # Alembic must be able to place every revision the database holds, so the branches
+        # of the plugins installed before (in any tenant) come along.
+        installed = set(session.scalars(select(ModuleState.plugin_id).distinct()))
+        migrate.upgrade(runtime.engine, runtime.host.migrations(sorted(installed | {plugin_id})))
     initial, _missing = config.defaults(record.manifest)
     state = ModuleState(
         tenant_id=tenant.id,
@@ -131,10 +134,9 @@ def disable(runtime: Runtime, session: Session, plugin_id: str, actor: Actor) ->
     if not state.enabled:
         return state
     before = _snapshot(state, record)
-    try:
+    # Switching a module off must always work; the hook's failure is recorded by the host.
+    with suppress(HookFailed):
         runtime.host.call(plugin_id, "tenant_disabled", tenant.id, tenant=tenant.info())
-    except HookFailed:
-        pass  # switching a module off must always work; the failure is recorded
     state.enabled = False
     _audit(
         session, "module.disabled", tenant.id, plugin_id, actor, before, _snapshot(state, record)

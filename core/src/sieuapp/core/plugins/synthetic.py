@@ -57,6 +57,9 @@ def write_distribution(
     root.mkdir(parents=True, exist_ok=True)
     module = f"sieuapp_synthetic_{plugin_id}"
     (root / f"{module}.py").write_text(source)
+    # Another test may have imported a module of this name from its own folder: the next
+    # import must read this source, not return the cached module.
+    sys.modules.pop(module, None)
     dist_name = f"sieuapp_synthetic_{plugin_id}"
     info = root / f"{dist_name}-{version}.dist-info"
     info.mkdir(exist_ok=True)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from celery import Celery
+from celery.signals import worker_process_init
 
 if TYPE_CHECKING:
     from .._runtime import Runtime
@@ -34,4 +35,11 @@ def make_celery(runtime: Runtime) -> Celery:
         runtime.task_backend.dispatch(ids)
         return len(ids)
 
+    def forget_parent_connections(**_: object) -> None:
+        # A prefork child must not share the parent's pooled database sockets.
+        runtime.engine.dispose(close=False)
+
+    # Weakly connected and kept by the app, so that apps built in tests can be collected.
+    celery.sieuapp_forget_parent_connections = forget_parent_connections  # type: ignore[attr-defined]
+    worker_process_init.connect(forget_parent_connections)
     return celery

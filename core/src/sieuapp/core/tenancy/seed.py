@@ -64,6 +64,13 @@ def seed_organizations(session: Session, tenant: Tenant, communes: int | None = 
         if code == "ubnd-hue":
             ubnd = org
     session.flush()
+    if ubnd is None:
+        # Seeded by an earlier run: the commune committees still hang under it.
+        ubnd = session.scalar(
+            select(Organization).where(
+                Organization.tenant_id == tenant.id, Organization.code == "ubnd-hue"
+            )
+        )
     units = session.scalars(
         select(AdministrativeUnit)
         .where(AdministrativeUnit.tenant_id == tenant.id)

@@ -1,0 +1,136 @@
+"""The demo instance: Huế on SQLite in a data folder, with its real wards, communes and
+agencies, the demo accounts, and every plugin that loads switched on. Idempotent: a second
+run finds what the first made and adds only what is missing (a plugin installed since)."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from flask import Flask, g
+from sieuapp.sdk import Role
+from sieuapp.sdk.errors import PlatformError
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ..db import current_session, unit_of_work
+from ..identity import accounts
+from ..identity.models import User
+from ..plugins import modules
+from ..settings import Settings
+from ..tenancy.context import load_tenant
+from ..tenancy.models import Organization, Tenant
+from ..tenancy.provinces import create_tenant
+from ..tenancy.seed import seed_organizations
+from .accounts import DEMO_ACCOUNTS
+
+TENANT = "hue"
+#: Thành phố Huế in the 2025 structure.
+PROVINCE_CODE = 46
+ACTOR = modules.Actor(None, "demo")
+
+
+@dataclass
+class DemoReport:
+    created: bool = False
+    accounts_created: list[str] = field(default_factory=list)
+    enabled: list[str] = field(default_factory=list)
+    #: Plugins installed but left off: ``(id, why)``.
+    refused: list[tuple[str, str]] = field(default_factory=list)
+    #: Plugins that did not load: ``(id, problems)``.
+    failed: list[tuple[str, list[str]]] = field(default_factory=list)
+
+
+def demo_settings(data_dir: Path) -> Settings:
+    """SQLite in ``data_dir`` and the inline task backend whatever the environment says; the
+    rest (plugins allowed, base domain, ...) from ``SIEUAPP_*`` as usual."""
+    data_dir = data_dir.resolve()
+    data_dir.mkdir(parents=True, exist_ok=True)
+    return Settings.from_env(
+        instance_path=data_dir,
+        database_url="",
+        default_tenant=TENANT,
+        task_backend="inline",
+        secret_key=_secret_key(data_dir),
+    )
+
+
+def _secret_key(data_dir: Path) -> str:
+    """Kept in the data folder so that a restart keeps what it signed."""
+    path = data_dir / "secret_key"
+    if path.exists():
+        return path.read_text().strip()
+    key = secrets.token_urlsafe(32)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        handle.write(key)
+    return key
+
+
+def seed(app: Flask) -> DemoReport:
+    """Tenant, organizations, accounts and modules; the schema must be up to date."""
+    runtime = app.extensions["sieuapp"]
+    report = DemoReport()
+    with unit_of_work(runtime.sessionmaker) as session:
+        tenant = session.scalar(select(Tenant).where(Tenant.slug == TENANT))
+        if tenant is None:
+            tenant = create_tenant(session, TENANT, PROVINCE_CODE)
+            report.created = True
+        seed_organizations(session, tenant)
+        for account in DEMO_ACCOUNTS:
+            user = session.scalar(select(User).where(User.username == account.username))
+            if user is None:
+                user = accounts.create_user(
+                    session, account.username, account.password, account.full_name
+                )
+                report.accounts_created.append(account.username)
+            if account.role == Role.CITIZEN:
+                continue
+            org_id = session.scalar(
+                select(Organization.id).where(
+                    Organization.tenant_id == tenant.id, Organization.code == account.organization
+                )
+            )
+            accounts.assign_role(session, user, tenant.id, account.role.value, org_id)
+
+    for record in sorted(runtime.host.records.values(), key=lambda r: r.id):
+        if not record.loaded:
+            report.failed.append((record.id, list(record.problems)))
+            continue
+        _switch_on(app, record.id, report)
+    return report
+
+
+def _switch_on(app: Flask, plugin_id: str, report: DemoReport) -> None:
+    """Install and enable a plugin new to the demo tenant; one left as the operator set it
+    (perhaps disabled on purpose) is not touched."""
+    runtime = app.extensions["sieuapp"]
+    try:
+        with _tenant_context(app) as session:
+            state = modules.state_of(session, g.tenant.id, plugin_id)
+            if state is not None:
+                if state.enabled:
+                    report.enabled.append(plugin_id)
+                return
+            modules.install(runtime, session, plugin_id, ACTOR)
+        # A fresh context, as a second request would be: the module states are read anew.
+        with _tenant_context(app) as session:
+            modules.enable(runtime, session, plugin_id, ACTOR)
+    except PlatformError as exc:
+        detail = "; ".join(f"{k}: {', '.join(v)}" for k, v in exc.errors.items())
+        report.refused.append((plugin_id, f"{exc.message} {detail}".strip()))
+        return
+    report.enabled.append(plugin_id)
+
+
+@contextmanager
+def _tenant_context(app: Flask) -> Iterator[Session]:
+    with app.app_context():
+        g.tenant = load_tenant(TENANT)
+        session = current_session()
+        yield session
+        session.commit()

@@ -1,0 +1,75 @@
+"""``python -m bench --quick`` runs end to end and prints the three measures with numbers.
+No timing thresholds here: the full run, on a quiet machine, is what reports the targets."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+NUMBER = r"\d+(?:\.\d+)?"
+ROW = re.compile(
+    rf"^(?P<measure>\w+)\s+(?P<unit>req/s|ms)\s+(?P<how>WSGI direct|HTTP loopback|create_app delta)"
+    rf"\s+(?P<sieuapp>{NUMBER})\s+(?P<baseline>{NUMBER}|-)\s+(?P<ratio>{NUMBER}|-)"
+    rf"\s+(?P<target>(?:>=|<) {NUMBER}(?: ms)?)\s+(?P<met>yes|no)$"
+)
+
+
+def _bench(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "bench", *args],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+
+
+@pytest.mark.slow
+def test_quick_run_prints_the_three_measures_with_numbers() -> None:
+    done = _bench("--quick")
+    assert done.returncode == 0, done.stdout + done.stderr
+    rows = {}
+    for line in done.stdout.splitlines():
+        match = ROW.match(line)
+        if match:
+            rows[(match["measure"], match["how"])] = match.groupdict()
+
+    assert set(rows) == {
+        ("plugin_route", "WSGI direct"),
+        ("plugin_route", "HTTP loopback"),
+        ("modules_50", "WSGI direct"),
+        ("modules_50", "HTTP loopback"),
+        ("load_50_plugins", "create_app delta"),
+    }, done.stdout
+    for (measure, _how), row in rows.items():
+        assert float(row["sieuapp"]) > 0, row
+        if measure == "load_50_plugins":
+            assert row["unit"] == "ms" and row["target"] == "< 300 ms", row
+            assert float(row["baseline"]) > 0, row
+            met = float(row["sieuapp"]) < 300
+        else:
+            assert row["unit"] == "req/s", row
+            baseline, ratio = float(row["baseline"]), float(row["ratio"])
+            assert baseline > 0, row
+            # The ratio is the two printed rates divided, to the printed precision.
+            assert abs(ratio - float(row["sieuapp"]) / baseline) < 0.006, row
+            wanted = 0.7 if measure == "plugin_route" else 0.8
+            assert row["target"] == f">= {wanted}", row
+            met = ratio >= wanted
+        assert row["met"] == ("yes" if met else "no"), row
+
+    for key in ("python", "cpus", "database"):
+        assert re.search(rf"^\s+{key}\s+\S", done.stdout, re.MULTILINE), done.stdout
+
+
+def test_bad_plugin_count_is_refused_naming_the_option() -> None:
+    done = _bench("--plugins", "0", "--quick")
+    assert done.returncode == 2
+    assert "--plugins" in done.stderr
+    assert "measure" not in done.stdout
