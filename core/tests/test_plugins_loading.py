@@ -368,5 +368,5 @@ def test_an_implementation_declares_only_the_arguments_it_uses(make_platform, sy
     )
     platform = make_platform(plugins=[GOOD], entry_points=synthetic.entry_points())
     assert plugins_by_id(platform)[GOOD]["status"] == "loaded"
-    ready = platform.client().get("/readyz").json
+    ready = platform.client("province_admin").get("/readyz").json
     assert ready["plugins"][GOOD] == {"ok": True, "detail": "checked hue"}

@@ -10,15 +10,15 @@ from typing import Any
 import click
 from flask import Flask, g
 from sieuapp.sdk.errors import PlatformError
-from sqlalchemy import Engine, inspect, select
+from sqlalchemy import inspect
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from .._runtime import Runtime
 from ..app import create_app
-from ..db import migrate
 from ..plugins.models import ModuleState
+from ..plugins.schema import installed_branches, schema_behind
 from ..settings import Settings
 from ..tenancy.context import load_tenant
 
@@ -69,33 +69,17 @@ def platform_app(settings: Settings | None = None, *, schema: bool = True) -> It
         runtime.engine.dispose()
 
 
-def installed_plugin_ids(engine: Engine) -> list[str]:
-    """Plugins installed in at least one tenant; none before the core tables exist."""
-    if not inspect(engine).has_table(ModuleState.__tablename__):
-        return []
-    with engine.connect() as connection:
-        return sorted(connection.scalars(select(ModuleState.plugin_id).distinct()))
-
-
 def plugin_branches(app: Flask) -> tuple[dict[str, str], list[str]]:
-    """The migration branches of the installed plugins, and the installed plugins that did not
-    load (their migrations cannot be found)."""
-    runtime = runtime_of(app)
-    ids = installed_plugin_ids(runtime.engine)
-    missing = [i for i in ids if runtime.host.manifest(i) is None]
-    return runtime.host.migrations(ids), missing
+    return installed_branches(runtime_of(app))
 
 
 def _schema_behind(app: Flask) -> bool:
-    engine = runtime_of(app).engine
-    if not inspect(engine).has_table(ModuleState.__tablename__):
-        return True
-    branches, missing = plugin_branches(app)
-    if missing:
+    runtime = runtime_of(app)
+    if installed_branches(runtime)[1]:
         # Revisions of a plugin that is not here cannot be placed, so the versions cannot be
-        # compared; the tables are there, and 'plugins list' must still say what is missing.
-        return False
-    return migrate.pending(engine, branches)
+        # compared; 'plugins list' must still be able to say what is missing.
+        return not inspect(runtime.engine).has_table(ModuleState.__tablename__)
+    return schema_behind(runtime)
 
 
 def safe_url(settings: Settings) -> str:

@@ -7,13 +7,13 @@ from alembic.util.exc import CommandError
 from flask import Flask
 
 from ..db import migrate
+from ..plugins.schema import schema_behind
 from ._context import CliError, platform_app, plugin_branches, runtime_of
 
 
 def pending_migrations(app: Flask) -> bool:
     """True when the core or an installed plugin's schema is behind the code."""
-    branches, _ = plugin_branches(app)
-    return migrate.pending(runtime_of(app).engine, branches)
+    return schema_behind(runtime_of(app))
 
 
 def upgrade_all(app: Flask) -> list[str]:

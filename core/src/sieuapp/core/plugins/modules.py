@@ -18,6 +18,7 @@ from . import _config as config
 from ._host import HookFailed
 from ._states import bump_version
 from .models import ModuleState
+from .schema import installed_branches
 
 if TYPE_CHECKING:
     from .._runtime import Runtime
@@ -86,8 +87,7 @@ def install(runtime: Runtime, session: Session, plugin_id: str, actor: Actor) ->
     if runtime.host.migrations([plugin_id]):
         # Alembic must be able to place every revision the database holds, so the branches
         # of the plugins installed before (in any tenant) come along.
-        installed = set(session.scalars(select(ModuleState.plugin_id).distinct()))
-        migrate.upgrade(runtime.engine, runtime.host.migrations(sorted(installed | {plugin_id})))
+        migrate.upgrade(runtime.engine, installed_branches(runtime, also=plugin_id)[0])
     initial, _missing = config.defaults(record.manifest)
     state = ModuleState(
         tenant_id=tenant.id,

@@ -10,8 +10,11 @@ from sieuapp.sdk import Health
 from sqlalchemy import text
 from werkzeug.exceptions import HTTPException
 
-from ..db import current_session, migrate
+from ..db import current_session
 from ..plugins._host import HookFailed
+from ..identity.principal import caller_roles
+from ..plugins.api import WATCHERS
+from ..plugins.schema import schema_behind
 from ..tenancy.context import current_tenant, resolve_request_tenant
 from .markers import tenantless
 
@@ -32,7 +35,7 @@ def readyz() -> Any:
     try:
         current_session().execute(text("SELECT 1"))
         resolve_request_tenant(runtime.settings.base_domain, runtime.settings.default_tenant)
-        behind = migrate.pending(runtime.engine, runtime.host.migrations(runtime.host.records))
+        behind = schema_behind(runtime)
     except HTTPException:
         raise
     except Exception as exc:  # noqa: BLE001 - the reason goes to the log, not to the caller
@@ -56,6 +59,9 @@ def readyz() -> Any:
         plugins[record.id] = _plugin_health(runtime, record.id, tenant)
     if any(not p["ok"] for p in plugins.values()):
         report["status"] = "degraded"
+    if not caller_roles().intersection(WATCHERS):
+        # Reasons name files and errors; load balancers only need to know what is up.
+        plugins = {plugin_id: {"ok": p["ok"]} for plugin_id, p in plugins.items()}
     report["plugins"] = plugins
     return report
 
