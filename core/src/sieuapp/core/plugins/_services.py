@@ -20,6 +20,7 @@ from ..tasks.outbox import enqueue
 from ..tenancy.context import current_tenant
 from ..tenancy.models import AdministrativeUnit
 from ..tenancy.models import Organization as OrganizationRow
+from . import _config
 
 if TYPE_CHECKING:
     from .._runtime import Runtime
@@ -104,10 +105,18 @@ class _Config:
     def __init__(self, runtime: Runtime, plugin_id: str) -> None:
         self._runtime = runtime
         self._plugin_id = plugin_id
+        self._defaults: dict[str, Any] | None = None
 
     def get(self) -> dict[str, Any]:
         state = self._runtime.tenant_states().get(self._plugin_id)
-        return dict(state.config) if state else {}
+        if state is None:
+            return {}
+        if self._defaults is None:
+            manifest = self._runtime.host.manifest(self._plugin_id)
+            self._defaults = _config.defaults(manifest)[0] if manifest is not None else {}
+        # A field added by a newer plugin version has no stored value in tenants configured
+        # before it: the schema's default stands in until the province sets one.
+        return {**self._defaults, **state.config}
 
 
 class _Audit:
