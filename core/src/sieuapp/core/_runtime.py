@@ -40,7 +40,7 @@ class Runtime:
         cached = g.get("_sieuapp_states")
         if cached is None:
             tenant = current_tenant()
-            cached = self.states.states(current_session(), tenant.id, tenant.modules_version)
+            cached = self.states.states(current_session, tenant.id, tenant.modules_version)
             g._sieuapp_states = cached
         return cached
 

@@ -25,6 +25,7 @@ from .storage.files import FileStore
 from .tasks.backends import CeleryBackend, InlineBackend
 from .tenancy.context import resolve_request_tenant
 from .web import api as web_api
+from .web.sessions import LazyCookieSessionInterface
 
 #: The SDK API this host implements; plugins outside their ``sdk_api`` range are refused.
 SDK_API = Version("1.0")
@@ -57,6 +58,7 @@ def create_app(
         JSON_SORT_KEYS=False,
     )
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
+    app.session_interface = LazyCookieSessionInterface()
     app.debug = settings.debug
     app.extensions["sieuapp"] = runtime
     runtime.app = app
@@ -93,7 +95,9 @@ def _request_cycle(app: Flask, runtime: Runtime) -> None:
             return
         if request.endpoint and request.endpoint.startswith(("api-docs.", "swagger_assets")):
             return
-        resolve_request_tenant(runtime.settings.base_domain, runtime.settings.default_tenant)
+        resolve_request_tenant(
+            runtime.engine, runtime.settings.base_domain, runtime.settings.default_tenant
+        )
         gate.check(runtime)
 
     @app.after_request

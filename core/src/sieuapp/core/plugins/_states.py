@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -30,11 +31,14 @@ class ModuleStateCache:
         self._lock = threading.Lock()
         self._by_tenant: dict[int, tuple[int, dict[str, StateSnapshot]]] = {}
 
-    def states(self, session: Session, tenant_id: int, version: int) -> dict[str, StateSnapshot]:
+    def states(
+        self, session: Callable[[], Session], tenant_id: int, version: int
+    ) -> dict[str, StateSnapshot]:
+        """The states at ``version``; ``session`` is called only when they must be read."""
         hit = self._by_tenant.get(tenant_id)
         if hit is not None and hit[0] == version:
             return hit[1]
-        rows = session.scalars(select(ModuleState).where(ModuleState.tenant_id == tenant_id))
+        rows = session().scalars(select(ModuleState).where(ModuleState.tenant_id == tenant_id))
         snapshot = {
             row.plugin_id: StateSnapshot(
                 plugin_id=row.plugin_id,

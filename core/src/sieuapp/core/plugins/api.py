@@ -135,7 +135,7 @@ def _fresh_states() -> dict[str, StateSnapshot]:
 
     tenant = load_tenant_by_id(current_tenant().id)
     assert tenant is not None
-    return _runtime().states.states(current_session(), tenant.id, tenant.modules_version)
+    return _runtime().states.states(current_session, tenant.id, tenant.modules_version)
 
 
 @blp.route("/admin/plugins")

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from flask import abort, g, request
 from sieuapp.sdk import TenantInfo
-from sqlalchemy import Select, bindparam, select
+from sqlalchemy import Engine, Select, bindparam, select
 
 from ..db import current_session
 from .models import Tenant
@@ -60,9 +60,13 @@ def load_tenant(slug: str) -> TenantContext | None:
     return _load(_BY_SLUG, {"slug": slug})
 
 
-def resolve_request_tenant(base_domain: str, default: str) -> None:
+def resolve_request_tenant(engine: Engine, base_domain: str, default: str) -> None:
     slug = slug_from_host(request.host, base_domain, default)
-    tenant = load_tenant(slug)
+    # A pooled connection, not an ORM session: most requests need nothing else from the
+    # database, and a session is opened only if the view asks for one.
+    with engine.connect() as connection:
+        row = connection.execute(_BY_SLUG, {"slug": slug}).first()
+    tenant = TenantContext(*row) if row else None
     if tenant is None:
         abort(404, description=f"No province '{slug}' is served here.")
     g.tenant = tenant
