@@ -35,7 +35,12 @@ def test_readyz_is_503_when_the_database_is_gone(platform):
 def test_openapi_document_describes_the_api(platform):
     spec = platform.client().get("/api/openapi.json").json
     assert spec["openapi"].startswith("3.")
-    for path in ("/api/v1/modules", "/api/v1/admin/plugins", "/api/v1/auth/login", "/api/v1/tenant/units"):
+    for path in (
+        "/api/v1/modules",
+        "/api/v1/admin/plugins",
+        "/api/v1/auth/login",
+        "/api/v1/tenant/units",
+    ):
         assert path in spec["paths"], path
 
 
@@ -73,3 +78,10 @@ def test_malformed_json_is_a_clear_400(platform):
     )
     assert response.status_code in (400, 422)
     assert set(response.json) == {"code", "message", "errors"}
+
+
+def test_generic_error_messages_follow_the_callers_language(platform):
+    client = platform.client()
+    assert client.get("/api/v1/nowhere").json["message"] == "Không tìm thấy."
+    english = client.get("/api/v1/nowhere", headers={"Accept-Language": "en-GB,en;q=0.8"})
+    assert english.json["message"] == "Not found."

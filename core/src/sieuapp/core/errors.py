@@ -5,22 +5,36 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from flask import Flask, Response, jsonify
+from flask import Flask, Response, has_request_context, jsonify
+from sieuapp.sdk import LocalizedText
 from sieuapp.sdk.errors import PlatformError
 from werkzeug.exceptions import HTTPException
 
-MESSAGES = {
-    400: "The request is malformed.",
-    401: "Sign in first.",
-    403: "You are not allowed to do this.",
-    404: "Not found.",
-    405: "Method not allowed.",
-    409: "The request conflicts with the current state.",
-    413: "The request is too large.",
-    415: "Unsupported media type.",
-    422: "Some fields are invalid.",
-    429: "Too many requests.",
+from .web.i18n import request_language
+
+MESSAGES: dict[int, LocalizedText] = {
+    400: LocalizedText("Yêu cầu không hợp lệ.", "The request is malformed."),
+    401: LocalizedText("Vui lòng đăng nhập.", "Sign in first."),
+    403: LocalizedText("Bạn không có quyền làm việc này.", "You are not allowed to do this."),
+    404: LocalizedText("Không tìm thấy.", "Not found."),
+    405: LocalizedText("Phương thức không được hỗ trợ.", "Method not allowed."),
+    409: LocalizedText(
+        "Yêu cầu xung đột với trạng thái hiện tại.", "The request conflicts with the current state."
+    ),
+    413: LocalizedText("Yêu cầu quá lớn.", "The request is too large."),
+    415: LocalizedText("Kiểu dữ liệu không được hỗ trợ.", "Unsupported media type."),
+    422: LocalizedText("Một số trường không hợp lệ.", "Some fields are invalid."),
+    429: LocalizedText("Quá nhiều yêu cầu.", "Too many requests."),
 }
+
+
+def generic_message(status: int, fallback: str) -> str:
+    """The status's message in the caller's language (Vietnamese unless English is asked)."""
+    text = MESSAGES.get(status)
+    if text is None:
+        return fallback
+    language = request_language() if has_request_context() else "vi"
+    return text.get(language)
 
 
 def error_response(
@@ -64,7 +78,7 @@ def handle_http_exception(exc: HTTPException) -> Response:
     message = data.get("message") or (
         exc.description
         if exc.description and exc.description != type(exc).description
-        else MESSAGES.get(status, exc.name)
+        else generic_message(status, exc.name)
     )
     response = error_response(status, data.get("code") or _code_for(exc), message, errors)
     for key, value in (data.get("headers") or {}).items():

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from flask import request
-from sieuapp.sdk.errors import Forbidden, NotFound, Unauthorized
+from flask import abort, request
+from sieuapp.sdk.errors import Forbidden, Unauthorized
 
 from ..identity.principal import caller_roles, current_principal
 from ._host import BLUEPRINT_PREFIX
@@ -23,7 +23,7 @@ def check(runtime: Runtime) -> None:
     state = runtime.tenant_states().get(plugin_id)
     if manifest is None or state is None or not state.enabled:
         # The same answer as a module that does not exist: a disabled module is not there.
-        raise NotFound("Not found.")
+        abort(404)
     if caller_roles().isdisjoint(manifest.roles):
         if current_principal() is None:
             raise Unauthorized("Sign in to use this service.")
