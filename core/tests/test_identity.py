@@ -35,7 +35,9 @@ def test_login_returns_a_bearer_token_that_works(platform):
     assert response.status_code == 200
     assert response.json["token_type"] == "Bearer"
     assert response.json["expires_in"] == 3600
-    me = client.get("/api/v1/me", headers={"Authorization": f"Bearer {response.json['access_token']}"})
+    me = client.get(
+        "/api/v1/me", headers={"Authorization": f"Bearer {response.json['access_token']}"}
+    )
     assert me.status_code == 200
     assert me.json["username"] == "lan"
     assert me.json["full_name"] == "Lê Thị Lan"
@@ -51,7 +53,9 @@ def test_only_a_digest_of_the_token_is_stored(platform):
     assert secret not in stored
 
 
-@pytest.mark.parametrize(("username", "password"), [("lan", "sai-mat-khau"), ("khong-co", "mat-khau-dai")])
+@pytest.mark.parametrize(
+    ("username", "password"), [("lan", "sai-mat-khau"), ("khong-co", "mat-khau-dai")]
+)
 def test_wrong_password_and_unknown_user_get_the_same_answer(platform, username, password):
     response = login(platform.client(), username, password)
     assert response.status_code == 401
@@ -73,7 +77,11 @@ def test_failed_logins_are_audited_and_issue_no_token(platform):
 
 @pytest.mark.parametrize(
     ("body", "field"),
-    [({"password": "x"}, "username"), ({"username": "lan"}, "password"), ({"username": 5, "password": "x"}, "username")],
+    [
+        ({"password": "x"}, "username"),
+        ({"username": "lan"}, "password"),
+        ({"username": 5, "password": "x"}, "username"),
+    ],
 )
 def test_login_input_errors_name_the_field(platform, body, field):
     response = platform.client().post("/api/v1/auth/login", json=body)
@@ -83,7 +91,9 @@ def test_login_input_errors_name_the_field(platform, body, field):
 
 
 def test_login_with_no_json_body_is_a_clear_error(platform):
-    response = platform.client().post("/api/v1/auth/login", data="username=lan", content_type="text/plain")
+    response = platform.client().post(
+        "/api/v1/auth/login", data="username=lan", content_type="text/plain"
+    )
     assert 400 <= response.status_code < 500
     assert set(response.json) == {"code", "message", "errors"}
 
@@ -104,7 +114,9 @@ def test_expired_token_is_refused(platform):
     with platform.context() as session:
         token = session.scalar(select(Token).where(Token.token_hash == token_digest(secret)))
         token.expires_at = utcnow() - timedelta(seconds=1)
-    assert client.get("/api/v1/me", headers={"Authorization": f"Bearer {secret}"}).status_code == 401
+    assert (
+        client.get("/api/v1/me", headers={"Authorization": f"Bearer {secret}"}).status_code == 401
+    )
 
 
 def test_a_token_is_valid_only_in_its_own_tenant(platform):
@@ -135,7 +147,9 @@ def test_admin_creates_an_account_with_roles(platform):
     )
     assert response.status_code == 201, response.json
     assert response.json["username"] == "binh.official"
-    assert [(r["role"], r["organization"]) for r in response.json["roles"]] == [("official", "so-xay-dung")]
+    assert [(r["role"], r["organization"]) for r in response.json["roles"]] == [
+        ("official", "so-xay-dung")
+    ]
     assert "password" not in response.json
     token = login(platform.client(), "binh.official", "mot-mat-khau-dai").json["access_token"]
     me = platform.client().get("/api/v1/me", headers={"Authorization": f"Bearer {token}"})
@@ -152,20 +166,35 @@ def test_admin_creates_an_account_with_roles(platform):
         ({"username": "hoa", "password": "ngan"}, "password"),
         ({"username": "hoa", "password": "mot-mat-khau-dai", "email": "not-mail"}, "email"),
         ({"username": "hoa", "password": "mot-mat-khau-dai", "phone": "abc"}, "phone"),
-        ({"username": "hoa", "password": "mot-mat-khau-dai", "roles": [{"role": "mayor"}]}, "roles.0.role"),
         (
-            {"username": "hoa", "password": "mot-mat-khau-dai", "roles": [{"role": "official", "organization": "nowhere"}]},
+            {"username": "hoa", "password": "mot-mat-khau-dai", "roles": [{"role": "mayor"}]},
+            "roles.0.role",
+        ),
+        (
+            {
+                "username": "hoa",
+                "password": "mot-mat-khau-dai",
+                "roles": [{"role": "official", "organization": "nowhere"}],
+            },
             "organization",
         ),
         ({"username": "lan", "password": "mot-mat-khau-dai"}, "username"),
     ],
 )
 def test_bad_accounts_are_refused_naming_the_field_and_nothing_is_written(platform, body, field):
-    users, roles, audits = count(platform, User), count(platform, RoleAssignment), count(platform, AuditEntry)
+    users, roles, audits = (
+        count(platform, User),
+        count(platform, RoleAssignment),
+        count(platform, AuditEntry),
+    )
     response = platform.client("province_admin").post("/api/v1/admin/users", json=body)
     assert response.status_code == 422, response.json
     assert field in response.json["errors"], response.json
-    assert (count(platform, User), count(platform, RoleAssignment), count(platform, AuditEntry)) == (
+    assert (
+        count(platform, User),
+        count(platform, RoleAssignment),
+        count(platform, AuditEntry),
+    ) == (
         users,
         roles,
         audits,
@@ -175,7 +204,9 @@ def test_bad_accounts_are_refused_naming_the_field_and_nothing_is_written(platfo
 @pytest.mark.parametrize("role", [None, "citizen", "official", "ioc_operator", "partner_staff"])
 def test_only_province_admins_manage_accounts(platform, role):
     client = platform.client(role)
-    response = client.post("/api/v1/admin/users", json={"username": "hoa", "password": "mot-mat-khau-dai"})
+    response = client.post(
+        "/api/v1/admin/users", json={"username": "hoa", "password": "mot-mat-khau-dai"}
+    )
     assert response.status_code == (401 if role is None else 403)
     assert client.get("/api/v1/admin/users").status_code == (401 if role is None else 403)
 
@@ -183,7 +214,10 @@ def test_only_province_admins_manage_accounts(platform, role):
 def test_roles_are_granted_and_withdrawn_with_audit(platform):
     admin = platform.client("province_admin")
     citizen_id = platform.users["citizen"].id
-    granted = admin.post(f"/api/v1/admin/users/{citizen_id}/roles", json={"role": "ioc_operator", "organization": "hue-ioc"})
+    granted = admin.post(
+        f"/api/v1/admin/users/{citizen_id}/roles",
+        json={"role": "ioc_operator", "organization": "hue-ioc"},
+    )
     assert granted.status_code == 200, granted.json
     assignment = next(r for r in granted.json["roles"] if r["role"] == "ioc_operator")
     withdrawn = admin.delete(f"/api/v1/admin/users/{citizen_id}/roles/{assignment['id']}")
@@ -191,10 +225,17 @@ def test_roles_are_granted_and_withdrawn_with_audit(platform):
     assert all(r["role"] != "ioc_operator" for r in withdrawn.json["roles"])
     actions = [e["action"] for e in admin.get("/api/v1/admin/audit").json["entries"]]
     assert actions[:2] == ["role.withdrawn", "role.granted"]
-    entry = admin.get("/api/v1/admin/audit", query_string={"action": "role.granted"}).json["entries"][0]
+    entry = admin.get("/api/v1/admin/audit", query_string={"action": "role.granted"}).json[
+        "entries"
+    ][0]
     assert entry["before"]["roles"] == [] and entry["after"]["roles"][0]["role"] == "ioc_operator"
-    assert admin.delete(f"/api/v1/admin/users/{citizen_id}/roles/{assignment['id']}").status_code == 404
-    assert admin.post("/api/v1/admin/users/nobody/roles", json={"role": "official"}).status_code == 404
+    assert (
+        admin.delete(f"/api/v1/admin/users/{citizen_id}/roles/{assignment['id']}").status_code
+        == 404
+    )
+    assert (
+        admin.post("/api/v1/admin/users/nobody/roles", json={"role": "official"}).status_code == 404
+    )
 
 
 def test_audit_query_validates_its_filters(platform):

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 from sieuapp.core.identity.models import Consent
-from sieuapp.core.plugins.models import ModuleState
 from sieuapp.core.plugins._states import bump_version
+from sieuapp.core.plugins.models import ModuleState
 from sqlalchemy import select
 
 EXTRA = """

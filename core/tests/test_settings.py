@@ -22,7 +22,11 @@ def test_every_setting_reads_its_environment_variable():
     assert settings.instance_path == Path("/srv/sieuapp")
     assert settings.resolved_database_url == "postgresql+psycopg://db/sieuapp"
     assert settings.plugins == ("taxi", "hotlines")
-    assert (settings.plugin_failure_limit, settings.access_token_ttl, settings.debug) == (3, 600, True)
+    assert (settings.plugin_failure_limit, settings.access_token_ttl, settings.debug) == (
+        3,
+        600,
+        True,
+    )
     assert settings.secret_key == "k"
 
 

@@ -46,7 +46,9 @@ def test_a_tenant_gets_every_ward_and_commune(platform):
     with platform.context() as session:
         tenant = create_tenant(session, "danang", 48)
         units = session.scalar(
-            select(func.count()).select_from(AdministrativeUnit).where(AdministrativeUnit.tenant_id == tenant.id)
+            select(func.count())
+            .select_from(AdministrativeUnit)
+            .where(AdministrativeUnit.tenant_id == tenant.id)
         )
     assert units == len(wards(48)) > 50
 
@@ -63,7 +65,12 @@ def test_unknown_province_and_duplicate_slug_are_refused(platform):
 def test_tenant_info_and_units_api(platform):
     client = platform.client()
     info = client.get("/api/v1/tenant").json
-    assert info == {"slug": "hue", "name": "Thành phố Huế", "name_en": "Hue City", "province_code": 46}
+    assert info == {
+        "slug": "hue",
+        "name": "Thành phố Huế",
+        "name_en": "Hue City",
+        "province_code": 46,
+    }
     units = client.get("/api/v1/tenant/units").json
     assert len(units) == 40
     assert {u["kind"] for u in units} <= {"phuong", "xa", "dac_khu"}
@@ -71,7 +78,10 @@ def test_tenant_info_and_units_api(platform):
 
 @pytest.mark.parametrize("query", ["thuan an", "Thuận An", "THUAN AN", "thuận"])
 def test_unit_search_ignores_accents(platform, query):
-    names = [u["name"] for u in platform.client().get("/api/v1/tenant/units", query_string={"q": query}).json]
+    names = [
+        u["name"]
+        for u in platform.client().get("/api/v1/tenant/units", query_string={"q": query}).json
+    ]
     assert "Phường Thuận An" in names
 
 
@@ -97,7 +107,12 @@ def test_organizations_are_listed_by_kind(platform):
 
 def test_admin_adds_an_organization(platform):
     admin = platform.client("province_admin")
-    body = {"code": "taxi-xanh", "kind": "partner", "name": "Taxi Xanh Huế", "name_en": "Green Taxi Huế"}
+    body = {
+        "code": "taxi-xanh",
+        "kind": "partner",
+        "name": "Taxi Xanh Huế",
+        "name_en": "Green Taxi Huế",
+    }
     created = admin.post("/api/v1/admin/organizations", json=body)
     assert created.status_code == 201, created.json
     assert created.json["code"] == "taxi-xanh"
@@ -130,5 +145,8 @@ def test_bad_organizations_name_the_field_and_change_nothing(platform, body, fie
 
 def test_only_admins_add_organizations(platform):
     body = {"code": "xy", "kind": "partner", "name": "Taxi"}
-    assert platform.client("official").post("/api/v1/admin/organizations", json=body).status_code == 403
+    assert (
+        platform.client("official").post("/api/v1/admin/organizations", json=body).status_code
+        == 403
+    )
     assert platform.client().post("/api/v1/admin/organizations", json=body).status_code == 401

@@ -20,7 +20,9 @@ def test_sdk_never_imports_core_at_module_level():
                 names = [a.name for a in node.names]
             elif isinstance(node, ast.ImportFrom) and node.module:
                 names = [node.module]
-            offenders += [f"{path.name}:{node.lineno}" for n in names if n.startswith("sieuapp.core")]
+            offenders += [
+                f"{path.name}:{node.lineno}" for n in names if n.startswith("sieuapp.core")
+            ]
     assert offenders == []
 
 

@@ -7,7 +7,7 @@ from sqlalchemy.pool import StaticPool
 
 
 def make_engine(url: str, **kwargs: Any) -> Engine:
-    """An engine with the settings every backend needs (SQLite: foreign keys, WAL, one memory DB)."""
+    """An engine with what every backend needs (SQLite: foreign keys, WAL, one memory DB)."""
     if url.startswith("sqlite"):
         kwargs.setdefault("connect_args", {"check_same_thread": False, "timeout": 30})
         if url in {"sqlite://", "sqlite:///:memory:"}:

@@ -34,7 +34,7 @@ def alembic_config(engine: Engine, plugin_locations: Iterable[str] = ()) -> Conf
 
 
 def upgrade(engine: Engine, branches: dict[str, str] | None = None) -> None:
-    """Bring the core, then each given plugin branch (``{plugin id: "package:folder"}``), to head."""
+    """Bring the core, then each plugin branch (``{plugin id: "package:folder"}``), to head."""
     branches = branches or {}
     cfg = alembic_config(engine, branches.values())
     command.upgrade(cfg, f"{CORE_BRANCH}@head")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from flask import current_app, request
@@ -17,7 +18,7 @@ from ..tenancy.context import current_tenant
 from ..tenancy.models import Organization
 from . import accounts
 from .models import RoleAssignment, User
-from .principal import require_principal
+from .principal import Principal, require_principal
 
 blp = Blueprint("identity", __name__, url_prefix="/api/v1", description="Accounts and sign-in")
 
@@ -199,24 +200,18 @@ def create_user(body: dict[str, Any]) -> dict[str, Any]:
     return view
 
 
-@blp.route("/admin/users/<user_id>/roles", methods=["POST"])
-@blp.arguments(RoleIn)
-@blp.response(200, UserOut)
-@blp.doc(summary="Grant a role in this tenant", security=[{"bearer": []}])
-def grant_role(body: dict[str, Any], user_id: str) -> dict[str, Any]:
+def _change_roles(user: User, action: str, change: Callable[[Principal], None]) -> dict[str, Any]:
+    """Apply ``change`` as the signed-in admin, audited with the user's roles before and after."""
     admin = require_principal(Role.PROVINCE_ADMIN.value)
     tenant = current_tenant()
     session = current_session()
-    user = session.get(User, user_id)
-    if user is None:
-        raise NotFound("No such user.")
     before = _user_view(user, tenant.id)
-    org_id = _organization_id(body["organization"], tenant.id)
-    accounts.assign_role(session, user, tenant.id, body["role"], org_id, admin.user_id)
+    change(admin)
+    session.flush()
     after = _user_view(user, tenant.id)
     audit(
         session,
-        "role.granted",
+        action,
         tenant_id=tenant.id,
         actor_id=admin.user_id,
         actor_label=admin.username,
@@ -225,31 +220,40 @@ def grant_role(body: dict[str, Any], user_id: str) -> dict[str, Any]:
         after=after,
     )
     return after
+
+
+@blp.route("/admin/users/<user_id>/roles", methods=["POST"])
+@blp.arguments(RoleIn)
+@blp.response(200, UserOut)
+@blp.doc(summary="Grant a role in this tenant", security=[{"bearer": []}])
+def grant_role(body: dict[str, Any], user_id: str) -> dict[str, Any]:
+    require_principal(Role.PROVINCE_ADMIN.value)
+    tenant = current_tenant()
+    session = current_session()
+    user = session.get(User, user_id)
+    if user is None:
+        raise NotFound("No such user.")
+    org_id = _organization_id(body["organization"], tenant.id)
+
+    def grant(admin: Principal) -> None:
+        accounts.assign_role(session, user, tenant.id, body["role"], org_id, admin.user_id)
+
+    return _change_roles(user, "role.granted", grant)
 
 
 @blp.route("/admin/users/<user_id>/roles/<int:assignment_id>", methods=["DELETE"])
 @blp.response(200, UserOut)
 @blp.doc(summary="Withdraw a role in this tenant", security=[{"bearer": []}])
 def withdraw_role(user_id: str, assignment_id: int) -> dict[str, Any]:
-    admin = require_principal(Role.PROVINCE_ADMIN.value)
-    tenant = current_tenant()
+    require_principal(Role.PROVINCE_ADMIN.value)
     session = current_session()
     assignment = session.get(RoleAssignment, assignment_id)
-    if assignment is None or assignment.user_id != user_id or assignment.tenant_id != tenant.id:
+    if (
+        assignment is None
+        or assignment.user_id != user_id
+        or assignment.tenant_id != current_tenant().id
+    ):
         raise NotFound("No such role assignment.")
-    user = assignment.user
-    before = _user_view(user, tenant.id)
-    session.delete(assignment)
-    session.flush()
-    after = _user_view(user, tenant.id)
-    audit(
-        session,
-        "role.withdrawn",
-        tenant_id=tenant.id,
-        actor_id=admin.user_id,
-        actor_label=admin.username,
-        target=user.id,
-        before=before,
-        after=after,
+    return _change_roles(
+        assignment.user, "role.withdrawn", lambda _admin: session.delete(assignment)
     )
-    return after

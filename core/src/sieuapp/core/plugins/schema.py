@@ -23,7 +23,9 @@ def installed_plugin_ids(engine: Engine) -> list[str]:
         return sorted(connection.scalars(select(ModuleState.plugin_id).distinct()))
 
 
-def installed_branches(runtime: Runtime, also: str | None = None) -> tuple[dict[str, str], list[str]]:
+def installed_branches(
+    runtime: Runtime, also: str | None = None
+) -> tuple[dict[str, str], list[str]]:
     """The migration branches of the installed plugins (plus ``also``), and the installed
     plugins that did not load, whose migrations therefore cannot be found."""
     ids = set(installed_plugin_ids(runtime.engine))

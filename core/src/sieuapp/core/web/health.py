@@ -11,8 +11,8 @@ from sqlalchemy import text
 from werkzeug.exceptions import HTTPException
 
 from ..db import current_session
-from ..plugins._host import HookFailed
 from ..identity.principal import caller_roles
+from ..plugins._host import HookFailed
 from ..plugins.api import WATCHERS
 from ..plugins.schema import schema_behind
 from ..tenancy.context import current_tenant, resolve_request_tenant
