@@ -11,12 +11,13 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from .db import current_session
 from .db._session import _KEY as SESSION_KEY
-from .plugins._states import ModuleStateCache, StateSnapshot
+from .plugins._states import VERSIONS_KEY, ModuleStateCache, StateSnapshot
 from .settings import Settings
 from .storage.files import FileStore
 from .tasks._registry import TaskRegistry
 from .tasks.outbox import PENDING_KEY, due_ids, run_message
 from .tenancy.context import TenantContext, current_tenant
+from .tenancy.stamps import Stamps
 
 if TYPE_CHECKING:
     from .plugins._host import PluginHost
@@ -28,8 +29,11 @@ class Runtime:
     engine: Engine
     sessionmaker: sessionmaker[Session]
     files: FileStore
+    stamps: Stamps
     task_registry: TaskRegistry = field(default_factory=TaskRegistry)
     states: ModuleStateCache = field(default_factory=ModuleStateCache)
+    #: Tenants by slug as last read, trusted while the stamps say their version is current.
+    tenants: dict[str, TenantContext] = field(default_factory=dict)
     host: PluginHost = None  # type: ignore[assignment]
     task_backend: Any = None
     celery: Any = None
@@ -46,11 +50,14 @@ class Runtime:
 
     # -- background work -----------------------------------------------------------------
 
-    def watch_outbox(self) -> None:
-        """Dispatch outbox messages once the transaction that wrote them commits."""
+    def watch_commits(self) -> None:
+        """After a commit: dispatch the outbox messages it wrote, and publish the module
+        versions it moved, so that every worker's next request sees the change."""
 
         @event.listens_for(self.sessionmaker, "after_commit")
         def _after_commit(session: Session) -> None:
+            for tenant_id, version in session.info.pop(VERSIONS_KEY, {}).items():
+                self.stamps.publish(tenant_id, version)
             ids = session.info.pop(PENDING_KEY, None)
             if ids:
                 self.task_backend.dispatch(ids)
@@ -58,6 +65,7 @@ class Runtime:
         @event.listens_for(self.sessionmaker, "after_rollback")
         def _after_rollback(session: Session) -> None:
             session.info.pop(PENDING_KEY, None)
+            session.info.pop(VERSIONS_KEY, None)
 
     def due_outbox_ids(self) -> list[str]:
         return due_ids(self.sessionmaker)

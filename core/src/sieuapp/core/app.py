@@ -24,6 +24,7 @@ from .settings import Settings
 from .storage.files import FileStore
 from .tasks.backends import CeleryBackend, InlineBackend
 from .tenancy.context import resolve_request_tenant
+from .tenancy.stamps import make_stamps
 from .web import api as web_api
 from .web.sessions import LazyCookieSessionInterface
 
@@ -48,6 +49,9 @@ def create_app(
         engine=engine,
         sessionmaker=sessionmaker(engine, expire_on_commit=False),
         files=FileStore(settings.instance_path / "storage"),
+        stamps=make_stamps(
+            settings.module_stamps, settings.resolved_database_url, settings.instance_path
+        ),
     )
     app = Flask(
         "sieuapp.core", instance_path=str(settings.instance_path.resolve()), static_folder=None
@@ -95,9 +99,7 @@ def _request_cycle(app: Flask, runtime: Runtime) -> None:
             return
         if request.endpoint and request.endpoint.startswith(("api-docs.", "swagger_assets")):
             return
-        resolve_request_tenant(
-            runtime.engine, runtime.settings.base_domain, runtime.settings.default_tenant
-        )
+        resolve_request_tenant(runtime)
         gate.check(runtime)
 
     @app.after_request
@@ -133,7 +135,7 @@ def _background_work(runtime: Runtime) -> None:
         raise ValueError(
             f"SIEUAPP_TASK_BACKEND={runtime.settings.task_backend!r}: use 'inline' or 'celery'"
         )
-    runtime.watch_outbox()
+    runtime.watch_commits()
 
 
 def runtime_of(app: Flask | None = None) -> Runtime:

@@ -40,6 +40,10 @@ class Settings:
     #: ``inline`` runs background work in-process; ``celery`` sends it to a Celery worker.
     task_backend: str = "inline"
     broker_url: str = "redis://127.0.0.1:6379/0"
+    #: How workers learn that a tenant's modules changed without a query per request:
+    #: ``auto`` (a file beside a SQLite database; none otherwise), ``file`` (in the instance
+    #: folder, for one host), ``none`` (read the database on every request).
+    module_stamps: str = "auto"
     #: Only these plugin ids are loaded when set (comma separated); all discovered otherwise.
     plugins: tuple[str, ...] = ()
     #: A plugin is switched off for a tenant after this many hook failures in a row.

@@ -56,10 +56,17 @@ class ModuleStateCache:
         return snapshot
 
 
+VERSIONS_KEY = "sieuapp_module_versions"
+
+
 def bump_version(session: Session, tenant_id: int) -> None:
-    """Tell every worker that this tenant's modules changed (commits with the change)."""
-    session.execute(
+    """Tell every worker that this tenant's modules changed (commits with the change; the new
+    version is published to the stamps after the commit)."""
+    version = session.execute(
         update(Tenant)
         .where(Tenant.id == tenant_id)
         .values(modules_version=Tenant.modules_version + 1)
-    )
+        .returning(Tenant.modules_version)
+    ).scalar_one()
+    versions = session.info.setdefault(VERSIONS_KEY, {})
+    versions[tenant_id] = max(version, versions.get(tenant_id, 0))

@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from flask import abort, g, request
 from sieuapp.sdk import TenantInfo
-from sqlalchemy import Engine, Select, bindparam, select
+from sqlalchemy import Select, bindparam, select
 
 from ..db import current_session
 from .models import Tenant
+
+if TYPE_CHECKING:
+    from .._runtime import Runtime
 
 
 @dataclass(frozen=True)
@@ -60,15 +64,24 @@ def load_tenant(slug: str) -> TenantContext | None:
     return _load(_BY_SLUG, {"slug": slug})
 
 
-def resolve_request_tenant(engine: Engine, base_domain: str, default: str) -> None:
-    slug = slug_from_host(request.host, base_domain, default)
-    # A pooled connection, not an ORM session: most requests need nothing else from the
-    # database, and a session is opened only if the view asks for one.
-    with engine.connect() as connection:
-        row = connection.execute(_BY_SLUG, {"slug": slug}).first()
-    tenant = TenantContext(*row) if row else None
-    if tenant is None:
-        abort(404, description=f"No province '{slug}' is served here.")
+def resolve_request_tenant(runtime: Runtime) -> None:
+    """Set ``g.tenant`` from the Host header. The tenant as last read is used while the stamps
+    say its modules version is current; otherwise one query reads it."""
+    settings = runtime.settings
+    slug = slug_from_host(request.host, settings.base_domain, settings.default_tenant)
+    tenant = runtime.tenants.get(slug)
+    if tenant is None or runtime.stamps.read(tenant.id) != tenant.modules_version:
+        # A pooled connection, not an ORM session: most requests need nothing else from the
+        # database, and a session is opened only if the view asks for one.
+        with runtime.engine.connect() as connection:
+            row = connection.execute(_BY_SLUG, {"slug": slug}).first()
+        if row is None:
+            abort(404, description=f"No province '{slug}' is served here.")
+        tenant = TenantContext(*row)
+        if len(runtime.tenants) > 1024:
+            runtime.tenants.clear()
+        runtime.tenants[slug] = tenant
+        runtime.stamps.publish(tenant.id, tenant.modules_version)
     g.tenant = tenant
 
 

@@ -34,9 +34,7 @@ def readyz() -> Any:
     runtime = current_app.extensions["sieuapp"]
     try:
         current_session().execute(text("SELECT 1"))
-        resolve_request_tenant(
-            runtime.engine, runtime.settings.base_domain, runtime.settings.default_tenant
-        )
+        resolve_request_tenant(runtime)
         behind = schema_behind(runtime)
     except HTTPException:
         raise
