@@ -181,6 +181,10 @@ def test_etag_and_304(platform):
         v.strip() for v in again.headers["Vary"].split(",")
     }
 
+    # RFC 9110: If-None-Match compares weakly, and may list several tags or "*".
+    for header in (f"W/{etag}", f'"other", {etag}', "*"):
+        assert client.get("/api/v1/modules", headers={"If-None-Match": header}).status_code == 304
+
     stale = client.get("/api/v1/modules", headers={"If-None-Match": '"something-else"'})
     assert stale.status_code == 200
     assert stale.json == first.json
