@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from flask import Flask, g
+from flask import Flask, current_app, g
 from sqlalchemy import Engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -97,3 +97,8 @@ class Runtime:
             finally:
                 # The outbox runner owns this session; the context must not close it.
                 g.pop(SESSION_KEY, None)
+
+
+def runtime_of(app: Flask | None = None) -> Runtime:
+    """The runtime of ``app``, or of the current app."""
+    return (app or current_app).extensions["sieuapp"]

@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from importlib.metadata import EntryPoint
 from typing import Any
 
-from flask import Flask, Response, current_app, g, request
+from flask import Flask, Response, g, request
 from packaging.version import Version
 from sqlalchemy.orm import sessionmaker
 from sqlalchemy.pool import StaticPool
@@ -136,7 +136,3 @@ def _background_work(runtime: Runtime) -> None:
             f"SIEUAPP_TASK_BACKEND={runtime.settings.task_backend!r}: use 'inline' or 'celery'"
         )
     runtime.watch_commits()
-
-
-def runtime_of(app: Flask | None = None) -> Runtime:
-    return (app or current_app).extensions["sieuapp"]

@@ -15,7 +15,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
-from .._runtime import Runtime
+from .._runtime import runtime_of
 from ..app import create_app
 from ..plugins.models import ModuleState
 from ..plugins.schema import installed_branches, schema_behind
@@ -85,10 +85,6 @@ def _schema_behind(app: Flask) -> bool:
 def safe_url(settings: Settings) -> str:
     """The database URL without its password, to name the database in a message."""
     return make_url(settings.resolved_database_url).render_as_string(hide_password=True)
-
-
-def runtime_of(app: Flask) -> Runtime:
-    return app.extensions["sieuapp"]
 
 
 @contextmanager

@@ -17,6 +17,7 @@ from sieuapp.sdk.errors import PlatformError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from .._runtime import runtime_of
 from ..db import current_session, unit_of_work
 from ..identity import accounts
 from ..identity.models import User
@@ -73,7 +74,7 @@ def _secret_key(data_dir: Path) -> str:
 
 def seed(app: Flask) -> DemoReport:
     """Tenant, organizations, accounts and modules; the schema must be up to date."""
-    runtime = app.extensions["sieuapp"]
+    runtime = runtime_of(app)
     report = DemoReport()
     with unit_of_work(runtime.sessionmaker) as session:
         tenant = session.scalar(select(Tenant).where(Tenant.slug == TENANT))
@@ -108,7 +109,7 @@ def seed(app: Flask) -> DemoReport:
 def _switch_on(app: Flask, plugin_id: str, report: DemoReport) -> None:
     """Install and enable a plugin new to the demo tenant; one left as the operator set it
     (perhaps disabled on purpose) is not touched."""
-    runtime = app.extensions["sieuapp"]
+    runtime = runtime_of(app)
     try:
         with _tenant_context(app) as session:
             state = modules.state_of(session, g.tenant.id, plugin_id)

@@ -5,13 +5,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from flask import current_app, request
+from flask import request
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 from sieuapp.sdk import Role
 from sieuapp.sdk.errors import InvalidInput, NotFound, Unauthorized
 from sqlalchemy import select
 
+from .._runtime import runtime_of
 from ..audit.log import record as audit
 from ..db import current_session
 from ..tenancy.context import current_tenant
@@ -88,7 +89,7 @@ def login(body: dict[str, Any]) -> dict[str, Any]:
         )
         session.commit()
         raise Unauthorized("Wrong username or password.")
-    ttl = current_app.extensions["sieuapp"].settings.access_token_ttl
+    ttl = runtime_of().settings.access_token_ttl
     secret, _ = accounts.issue_token(session, user, tenant.id, ttl)
     audit(session, "auth.login", tenant_id=tenant.id, actor_id=user.id, actor_label=user.username)
     return {"access_token": secret, "token_type": "Bearer", "expires_in": ttl}

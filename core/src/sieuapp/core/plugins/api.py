@@ -11,6 +11,7 @@ from flask_smorest import Blueprint
 from sieuapp.sdk import Role
 from sieuapp.sdk.errors import InvalidInput
 
+from .._runtime import runtime_of
 from ..db import current_session
 from ..identity.principal import caller_roles, require_principal
 from ..tenancy.context import current_tenant
@@ -24,10 +25,6 @@ blp = Blueprint("modules", __name__, url_prefix="/api/v1", description="Modules 
 
 ADMINS = (Role.PROVINCE_ADMIN.value,)
 WATCHERS = (Role.PROVINCE_ADMIN.value, Role.IOC_OPERATOR.value)
-
-
-def _runtime() -> Any:
-    return current_app.extensions["sieuapp"]
 
 
 def _module_entry(record: PluginRecord, language: str) -> dict[str, Any]:
@@ -59,7 +56,7 @@ def _render_modules(language: str, roles: frozenset[str]) -> tuple[bytes, str]:
     hit = _rendered.get(key)
     if hit is not None:
         return hit
-    runtime = _runtime()
+    runtime = runtime_of()
     states = runtime.tenant_states()
     entries = [
         _module_entry(record, language)
@@ -140,7 +137,7 @@ def _fresh_states() -> dict[str, StateSnapshot]:
 
     tenant = load_tenant_by_id(current_tenant().id)
     assert tenant is not None
-    return _runtime().states.states(current_session, tenant.id, tenant.modules_version)
+    return runtime_of().states.states(current_session, tenant.id, tenant.modules_version)
 
 
 @blp.route("/admin/plugins")
@@ -152,7 +149,7 @@ def admin_plugins() -> Any:
     require_principal(*WATCHERS)
     states = _fresh_states()
     language = request_language()
-    records = sorted(_runtime().host.records.values(), key=lambda r: r.id)
+    records = sorted(runtime_of().host.records.values(), key=lambda r: r.id)
     return {"plugins": [_plugin_view(r, states.get(r.id), language) for r in records]}
 
 
@@ -160,7 +157,7 @@ def admin_plugins() -> Any:
 @blp.doc(summary="One plugin and its state for this tenant", security=[{"bearer": []}])
 def admin_plugin(plugin_id: str) -> Any:
     require_principal(*WATCHERS)
-    record = modules.record_any(_runtime(), plugin_id)
+    record = modules.record_any(runtime_of(), plugin_id)
     return _plugin_view(record, _fresh_states().get(plugin_id), request_language())
 
 
@@ -168,9 +165,9 @@ def _change(plugin_id: str, operation: Any, *args: Any) -> Any:
     principal = require_principal(*ADMINS)
     actor = modules.Actor(principal.user_id, principal.username)
     session = current_session()
-    operation(_runtime(), session, plugin_id, *args, actor)
+    operation(runtime_of(), session, plugin_id, *args, actor)
     session.commit()
-    record = modules.record_any(_runtime(), plugin_id)
+    record = modules.record_any(runtime_of(), plugin_id)
     return _plugin_view(record, _fresh_states().get(plugin_id), request_language())
 
 

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from importlib.metadata import EntryPoint
 from pathlib import Path
 
+from .._runtime import runtime_of
 from ..app import SDK_API, create_app
 from ..settings import Settings
 from .imports import core_imports, source_files
@@ -80,7 +81,7 @@ def _through_host(eps: list[EntryPoint]) -> tuple[list[str], list[Loaded]]:
             task_backend="inline",
         )
         app = create_app(settings, entry_points=eps)
-        runtime = app.extensions["sieuapp"]
+        runtime = runtime_of(app)
         try:
             for ep in eps:
                 record = runtime.host.records[ep.name]

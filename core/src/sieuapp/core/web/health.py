@@ -5,11 +5,12 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from flask import Blueprint, current_app
+from flask import Blueprint
 from sieuapp.sdk import Health
 from sqlalchemy import text
 from werkzeug.exceptions import HTTPException
 
+from .._runtime import runtime_of
 from ..db import current_session
 from ..identity.principal import caller_roles
 from ..plugins._host import HookFailed
@@ -31,7 +32,7 @@ def healthz() -> Any:
 @blp.get("/readyz")
 @tenantless
 def readyz() -> Any:
-    runtime = current_app.extensions["sieuapp"]
+    runtime = runtime_of()
     try:
         current_session().execute(text("SELECT 1"))
         resolve_request_tenant(runtime)
