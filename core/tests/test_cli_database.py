@@ -6,18 +6,17 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
-import sys
 import textwrap
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner, Result
-from sieuapp.core.cli import main
+from click.testing import Result
 from sieuapp.core.db import make_engine, migrate
 from sieuapp.core.plugins.synthetic import plugin_source, write_distribution
-from sieuapp.core.testing import reset_database
 from sqlalchemy import Engine, inspect
+
+from .support import child_env, empty_database_url, invoke, sieuapp_command
 
 MIGRATING = textwrap.dedent(
     """
@@ -94,12 +93,8 @@ def add_revision(versions: Path, plugin_id: str, number: int, table: str) -> Non
 
 
 @pytest.fixture
-def database_url(tmp_path: Path) -> Iterator[str]:
-    url = os.environ.get("SIEUAPP_TEST_DATABASE_URL") or f"sqlite:///{tmp_path / 'db.sqlite3'}"
-    engine = make_engine(url)
-    reset_database(engine)
-    engine.dispose()
-    yield url
+def database_url(tmp_path: Path) -> str:
+    return empty_database_url(tmp_path / "db.sqlite3")
 
 
 @pytest.fixture
@@ -132,11 +127,7 @@ def env(tmp_path: Path, database_url: str, site: Path) -> dict[str, str]:
 @pytest.fixture
 def cli(env: dict[str, str]) -> Callable[..., Result]:
     def run(*args: str, code: int = 0, **overrides: str) -> Result:
-        result = CliRunner().invoke(main, list(args), env={**env, **overrides})
-        if result.exception is not None and not isinstance(result.exception, SystemExit):
-            raise result.exception
-        assert result.exit_code == code, result.output
-        return result
+        return invoke(args, {**env, **overrides}, code)
 
     return run
 
@@ -146,13 +137,9 @@ def serve_process(
 ) -> subprocess.CompletedProcess[str]:
     """``sieuapp serve`` as its own process; one that starts serving instead of refusing is
     killed (with its workers) when the bound runs out, and fails the test."""
-    full_env = {k: v for k, v in os.environ.items() if not k.startswith("SIEUAPP_")}
-    full_env.update(
-        env, PYTHONPATH=os.pathsep.join(filter(None, [str(site), os.environ.get("PYTHONPATH")]))
-    )
     process = subprocess.Popen(
-        [sys.executable, "-c", "from sieuapp.core.cli import main; main()", "serve", "--port", "1"],
-        env=full_env,
+        sieuapp_command("serve", "--port", "1"),
+        env=child_env(site, **env),
         cwd=tmp_path,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,

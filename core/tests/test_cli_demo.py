@@ -3,22 +3,15 @@ plugin that loads switched on; made once, reused after, and served like ``sieuap
 
 from __future__ import annotations
 
-import os
-import signal
-import socket
 import stat
-import subprocess
-import sys
 import textwrap
-import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 import requests
-from click.testing import CliRunner, Result
-from sieuapp.core.cli import main
+from click.testing import Result
 from sieuapp.core.db import make_engine
 from sieuapp.core.demo.accounts import DEMO_ACCOUNTS, markdown_table
 from sieuapp.core.identity import accounts
@@ -27,6 +20,8 @@ from sieuapp.core.tenancy.seed import HUE_ORGANIZATIONS
 from sieuapp.sdk import Role
 from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session
+
+from .support import Server, child_env, free_port, invoke, serving, sieuapp_command
 
 NEEDS_CONFIG = textwrap.dedent(
     """
@@ -78,11 +73,7 @@ def demo(tmp_path: Path, site: Path, data_dir: Path) -> Callable[..., Result]:
 
     def run(*extra: str, plugins: str = "plain,needy,broken", code: int = 0) -> Result:
         args = ["demo", "--data-dir", str(data_dir), "--no-serve", *extra]
-        result = CliRunner().invoke(main, args, env={**env, "SIEUAPP_PLUGINS": plugins})
-        if result.exception is not None and not isinstance(result.exception, SystemExit):
-            raise result.exception
-        assert result.exit_code == code, result.output
-        return result
+        return invoke(args, {**env, "SIEUAPP_PLUGINS": plugins}, code)
 
     return run
 
@@ -189,16 +180,14 @@ def test_a_second_run_reuses_the_instance_and_respects_the_operators_choices(
     secret = (data_dir / "secret_key").read_text()
 
     # The operator switches plain off; a new plugin appears.
-    result = CliRunner().invoke(
-        main,
+    invoke(
         ["plugins", "disable", "plain", "--tenant", "hue"],
-        env={
+        {
             "SIEUAPP_INSTANCE_PATH": str(data_dir),
             "SIEUAPP_DATABASE_URL": "",
             "SIEUAPP_PLUGINS": "plain,needy",
         },
     )
-    assert result.exit_code == 0, result.output
     write_distribution(site, "fresh", plugin_source("fresh"))
 
     out = demo(plugins="plain,needy,broken,fresh").output
@@ -213,8 +202,7 @@ def test_a_second_run_reuses_the_instance_and_respects_the_operators_choices(
 def test_demo_refuses_a_data_dir_that_is_a_file(tmp_path: Path) -> None:
     a_file = tmp_path / "a-file"
     a_file.write_text("")
-    result = CliRunner().invoke(main, ["demo", "--data-dir", str(a_file), "--no-serve"])
-    assert result.exit_code == 2
+    result = invoke(["demo", "--data-dir", str(a_file), "--no-serve"], {}, code=2)
     assert "is a file" in result.output
 
 
@@ -234,67 +222,27 @@ def test_the_readme_lists_the_demo_accounts_of_the_code() -> None:
 # -- the real thing: the README's command, served --------------------------------------------
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @pytest.fixture
-def served_demo(tmp_path: Path, data_dir: Path) -> Iterator[tuple[str, Path]]:
+def served_demo(tmp_path: Path, data_dir: Path) -> Iterator[Server]:
     """``sieuapp demo`` in its own process, with the plugins installed in this environment."""
     port = free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("SIEUAPP_")}
-    log = tmp_path / "demo.log"
-    with log.open("wb") as out:
-        process = subprocess.Popen(
-            [
-                sys.executable,
-                "-c",
-                "from sieuapp.core.cli import main; main()",
-                "demo",
-                "--port",
-                str(port),
-                "--data-dir",
-                str(data_dir),
-            ],
-            env=env,
-            cwd=tmp_path,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + START_DEADLINE
-        while True:
-            if process.poll() is not None:
-                pytest.fail(f"demo exited with {process.returncode}:\n{log.read_text()}")
-            if time.monotonic() > deadline:
-                pytest.fail(f"demo did not answer within {START_DEADLINE}s:\n{log.read_text()}")
-            try:
-                if requests.get(f"{base}/healthz", timeout=5).status_code == 200:
-                    break
-            except requests.RequestException:
-                pass
-            time.sleep(0.2)
-        yield base, log
-    finally:
-        if process.poll() is None:
-            os.killpg(process.pid, signal.SIGTERM)
-            try:
-                process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                os.killpg(process.pid, signal.SIGKILL)
-                process.wait(timeout=30)
+    command = sieuapp_command("demo", "--port", str(port), "--data-dir", str(data_dir))
+    with serving(
+        "demo",
+        command,
+        port=port,
+        env=child_env(),
+        cwd=tmp_path,
+        log=tmp_path / "demo.log",
+        within=START_DEADLINE,
+    ) as server:
+        yield server
 
 
 @pytest.mark.slow
-def test_the_demo_serves_hue_and_every_demo_account_signs_in(
-    served_demo: tuple[str, Path],
-) -> None:
-    base, log = served_demo
-    banner = log.read_text()
+def test_the_demo_serves_hue_and_every_demo_account_signs_in(served_demo: Server) -> None:
+    base = served_demo.base
+    banner = served_demo.output()
     for account in DEMO_ACCOUNTS:
         assert account.password in banner
 

@@ -4,20 +4,19 @@ plugins found through the entry-point machinery."""
 from __future__ import annotations
 
 import json
-import os
 import textwrap
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from click.testing import CliRunner, Result
-from sieuapp.core.cli import main
+from click.testing import Result
 from sieuapp.core.db import make_engine
 from sieuapp.core.plugins.synthetic import plugin_source, write_distribution
 from sieuapp.core.tenancy.provinces import wards
-from sieuapp.core.testing import reset_database
 from sqlalchemy import Engine, text
+
+from .support import empty_database_url, invoke
 
 CONFIGURED = textwrap.dedent(
     """
@@ -53,12 +52,8 @@ PLUGINS = "greeter,plain,grumpy,broken"
 
 
 @pytest.fixture
-def database_url(tmp_path: Path) -> Iterator[str]:
-    url = os.environ.get("SIEUAPP_TEST_DATABASE_URL") or f"sqlite:///{tmp_path / 'cli.sqlite3'}"
-    engine = make_engine(url)
-    reset_database(engine)
-    engine.dispose()
-    yield url
+def database_url(tmp_path: Path) -> str:
+    return empty_database_url(tmp_path / "cli.sqlite3")
 
 
 @pytest.fixture
@@ -86,14 +81,9 @@ def cli(
         "SIEUAPP_DEFAULT_TENANT": "hue",
         "SIEUAPP_SECRET_KEY": "cli-test",
     }
-    runner = CliRunner()
 
     def run(*args: str, code: int = 0) -> Result:
-        result = runner.invoke(main, list(args), env=env)
-        if result.exception is not None and not isinstance(result.exception, SystemExit):
-            raise result.exception
-        assert result.exit_code == code, result.output
-        return result
+        return invoke(args, env, code)
 
     return run
 

@@ -11,6 +11,7 @@ from sieuapp.core.db import unit_of_work
 from sieuapp.core.identity import accounts
 from sieuapp.core.identity.models import User
 from sieuapp.core.plugins import modules
+from sieuapp.core.plugins.synthetic import plugin_source
 from sieuapp.core.tenancy.provinces import create_tenant
 
 LIMIT = 3
@@ -74,31 +75,20 @@ def flaky_source(plugin_id: str) -> str:
 
 
 def steady_source(plugin_id: str) -> str:
-    return textwrap.dedent(
-        f"""
-        from sieuapp.sdk import Health, Manifest, hookimpl, text
-
-
-        @hookimpl
-        def manifest():
-            return Manifest(
-                id={plugin_id!r},
-                name=text("Ổn định", "Steady"),
-                description=text("Mô tả", "About"),
-                sdk_api=">=1.0,<2",
-                roles=("anonymous",),
-            )
-
+    """A plugin whose ``health`` and ``export_user_data`` always answer."""
+    return plugin_source(
+        plugin_id,
+        extra=f"""
+        from sieuapp.sdk import Health
 
         @hookimpl
         def health(tenant, services):
             return Health(ok=True, detail="fine in " + tenant.slug)
 
-
         @hookimpl
         def export_user_data(user_id, tenant, services):
             return {{"plugin": {plugin_id!r}, "user": user_id}}
-        """
+        """,
     )
 
 

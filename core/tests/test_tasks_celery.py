@@ -5,11 +5,8 @@ request, and its beat sweep picks up a message the broker was never told about."
 from __future__ import annotations
 
 import os
-import signal
-import subprocess
 import sys
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -22,81 +19,28 @@ from sieuapp.core.tenancy.models import Tenant
 from sieuapp.core.testing import Platform
 from sqlalchemy import select
 
+from .support import Child, child_env, parcel_plugin, running
+
 pytestmark = [pytest.mark.postgres, pytest.mark.redis, pytest.mark.slow]
 
 #: Every wait below is bounded by this; a worker that has not done its job by then is broken.
 WAIT_SECONDS = 90.0
 
-PARCEL = """
-import os
 
-from flask import jsonify, request
-
-
-@hookimpl
-def startup(services):
-    def deliver(payload, services):
-        services.audit.record(
-            "delivered",
-            target=payload["parcel"],
-            after={"pid": os.getpid(), "tenant": services.tenancy.current().slug},
-        )
-
-    services.tasks.register("deliver", deliver)
-
-
-@hookimpl
-def routes(services):
-    bp = Blueprint("parcel", __name__)
-
-    @bp.post("/parcels")
-    def send():
-        task_id = services.tasks.enqueue("deliver", request.get_json())
-        return jsonify(task=task_id), 202
-
-    return bp
-"""
-
-
-class Worker:
-    """A ``celery worker --beat`` process in its own process group, killed at teardown."""
-
-    def __init__(self, process: subprocess.Popen[bytes], log: Path) -> None:
-        self.process = process
-        self.log = log
-
-    def tail(self) -> str:
-        return self.log.read_text(errors="replace")[-4000:] if self.log.exists() else ""
-
-    def is_parent_of(self, pid: int) -> bool:
-        status = Path(f"/proc/{pid}/status")
-        if not status.exists():
-            return False
-        for line in status.read_text().splitlines():
-            if line.startswith("PPid:"):
-                return int(line.split()[1]) == self.process.pid
+def is_parent_of(worker: Child, pid: int) -> bool:
+    """Whether ``pid`` is a process of the worker's own pool (its direct child)."""
+    status = Path(f"/proc/{pid}/status")
+    if not status.exists():
         return False
-
-    def check_alive(self) -> None:
-        code = self.process.poll()
-        if code is not None:
-            pytest.fail(f"the Celery worker exited with {code}:\n{self.tail()}", pytrace=False)
-
-    def stop(self) -> None:
-        if self.process.poll() is not None:
-            return
-        # The whole group: the embedded beat runs as a child of the worker.
-        os.killpg(self.process.pid, signal.SIGTERM)
-        try:
-            self.process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            os.killpg(self.process.pid, signal.SIGKILL)
-            self.process.wait(timeout=20)
+    for line in status.read_text().splitlines():
+        if line.startswith("PPid:"):
+            return int(line.split()[1]) == worker.pid
+    return False
 
 
 @pytest.fixture
 def platform(make_platform, synthetic, postgres_url: str, redis_url: str) -> Platform:
-    synthetic("parcel", synthetic.source("parcel", extra=PARCEL))
+    synthetic("parcel", parcel_plugin())
     return make_platform(
         plugins=["parcel"],
         entry_points=synthetic.entry_points(),
@@ -109,69 +53,48 @@ def platform(make_platform, synthetic, postgres_url: str, redis_url: str) -> Pla
 @pytest.fixture
 def worker(
     platform: Platform, plugin_dir: Path, tmp_path: Path, postgres_url: str, redis_url: str
-) -> Iterator[Worker]:
+) -> Iterator[Child]:
+    """``celery worker --beat`` in its own process group (the embedded beat is a child of the
+    worker), stopped at teardown."""
     # Messages left in the queue by an earlier run name rows that no longer exist.
     broker = redis.Redis.from_url(redis_url)
     broker.delete("celery")
     broker.close()
     home = tmp_path / "worker"
     home.mkdir()
-    env = {
-        **os.environ,
-        "SIEUAPP_DATABASE_URL": postgres_url,
-        "SIEUAPP_TASK_BACKEND": "celery",
-        "SIEUAPP_BROKER_URL": redis_url,
-        "SIEUAPP_PLUGINS": "parcel",
-        "SIEUAPP_INSTANCE_PATH": str(home / "instance"),
-        "SIEUAPP_SECRET_KEY": "worker-test-secret",
-        "PYTHONPATH": os.pathsep.join(
-            p for p in (str(plugin_dir), os.environ.get("PYTHONPATH", "")) if p
-        ),
-    }
-    log = home / "worker.log"
-    with log.open("wb") as out:
-        process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "celery",
-                "-A",
-                "sieuapp.core.worker",
-                "worker",
-                # The production pool: tasks run in a forked child of the worker.
-                "--pool=prefork",
-                "--concurrency=1",
-                "--beat",
-                "--schedule",
-                str(home / "beat-schedule"),
-                "--loglevel=INFO",
-                "--without-gossip",
-                "--without-mingle",
-                "--without-heartbeat",
-                "--hostname",
-                f"test-{os.getpid()}@%h",
-            ],
-            cwd=home,
-            env=env,
-            stdin=subprocess.DEVNULL,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-    started = Worker(process, log)
-    try:
-        yield started
-    finally:
-        started.stop()
-
-
-def wait_for(worker: Worker, what: str, done: Callable[[], bool]) -> None:
-    deadline = time.monotonic() + WAIT_SECONDS
-    while not done():
-        worker.check_alive()
-        if time.monotonic() > deadline:
-            pytest.fail(f"{what} not within {WAIT_SECONDS}s; worker log:\n{worker.tail()}")
-        time.sleep(0.2)
+    env = child_env(
+        plugin_dir,
+        SIEUAPP_DATABASE_URL=postgres_url,
+        SIEUAPP_TASK_BACKEND="celery",
+        SIEUAPP_BROKER_URL=redis_url,
+        SIEUAPP_PLUGINS="parcel",
+        SIEUAPP_INSTANCE_PATH=str(home / "instance"),
+        SIEUAPP_SECRET_KEY="worker-test-secret",
+    )
+    command = [
+        sys.executable,
+        "-m",
+        "celery",
+        "-A",
+        "sieuapp.core.worker",
+        "worker",
+        # The production pool: tasks run in a forked child of the worker.
+        "--pool=prefork",
+        "--concurrency=1",
+        "--beat",
+        "--schedule",
+        str(home / "beat-schedule"),
+        "--loglevel=INFO",
+        "--without-gossip",
+        "--without-mingle",
+        "--without-heartbeat",
+        "--hostname",
+        f"test-{os.getpid()}@%h",
+    ]
+    with running(
+        "the Celery worker", command, env=env, cwd=home, log=home / "worker.log"
+    ) as worker:
+        yield worker
 
 
 def settled(platform: Platform, message_id: str) -> bool:
@@ -202,26 +125,24 @@ def delivered(platform: Platform, parcel: str) -> list[AuditEntry]:
         return rows
 
 
-def test_worker_runs_the_task_a_request_queued(platform: Platform, worker: Worker) -> None:
+def test_worker_runs_the_task_a_request_queued(platform: Platform, worker: Child) -> None:
     assert platform.runtime.task_backend.name == "celery"
     response = platform.client().post("/m/parcel/parcels", json={"parcel": "HUE-C1"})
     assert response.status_code == 202, response.json
     message_id = response.json["task"]
-    wait_for(worker, "the task ran", lambda: settled(platform, message_id))
+    worker.wait_until(lambda: settled(platform, message_id), "the task ran", WAIT_SECONDS)
     assert_done(platform, message_id)
 
     [entry] = delivered(platform, "HUE-C1")
     # Written by a child of the worker process, for the tenant of the request, as the plugin.
     assert entry.after["tenant"] == "hue"
-    assert worker.is_parent_of(entry.after["pid"]), (entry.after, worker.process.pid)
+    assert is_parent_of(worker, entry.after["pid"]), (entry.after, worker.pid)
     assert entry.plugin_id == "parcel"
     with unit_of_work(platform.runtime.sessionmaker) as session:
         assert entry.tenant_id == session.scalar(select(Tenant.id).where(Tenant.slug == "hue"))
 
 
-def test_beat_sweep_sends_a_message_the_broker_never_got(
-    platform: Platform, worker: Worker
-) -> None:
+def test_beat_sweep_sends_a_message_the_broker_never_got(platform: Platform, worker: Child) -> None:
     with unit_of_work(platform.runtime.sessionmaker) as session:
         tenant_id = session.scalar(select(Tenant.id).where(Tenant.slug == "hue"))
         # Written as a crash between commit and dispatch would leave it: pending, never sent.
@@ -232,9 +153,9 @@ def test_beat_sweep_sends_a_message_the_broker_never_got(
         session.flush()
         message_id = message.id
         assert PENDING_KEY not in session.info
-    wait_for(worker, "the sweep ran it", lambda: settled(platform, message_id))
+    worker.wait_until(lambda: settled(platform, message_id), "the sweep ran it", WAIT_SECONDS)
     assert_done(platform, message_id)
     [entry] = delivered(platform, "HUE-C2")
     assert entry.after["tenant"] == "hue"
-    assert worker.is_parent_of(entry.after["pid"]), (entry.after, worker.process.pid)
-    assert "sieuapp.sweep_outbox" in worker.tail()
+    assert is_parent_of(worker, entry.after["pid"]), (entry.after, worker.pid)
+    assert "sieuapp.sweep_outbox" in worker.output()

@@ -5,16 +5,11 @@ the next request, and enabling it again brings both back."""
 from __future__ import annotations
 
 import json
-import os
-import signal
-import socket
-import subprocess
 import sys
-import textwrap
 import time
 from collections.abc import Callable, Iterator
 from http.client import HTTPConnection, HTTPException
-from importlib.metadata import EntryPoint, distributions
+from importlib.metadata import EntryPoint
 from pathlib import Path
 from typing import Any
 
@@ -23,10 +18,11 @@ import requests
 from click.testing import CliRunner
 from sieuapp.core import create_app
 from sieuapp.core.cli import main
-from sieuapp.core.plugins._loader import ENTRY_POINT_GROUP
-from sieuapp.core.plugins.synthetic import write_distribution
+from sieuapp.core.plugins.synthetic import plugin_source
 from sieuapp.core.testing import BASE_DOMAIN, Platform
 from sieuapp.sdk import Role
+
+from .support import Server, child_env, database_url, free_port, serving, sieuapp_command
 
 SECRET = "workers-test-secret"
 #: Bounds on every wait, so that a broken server fails the test instead of hanging it.
@@ -37,23 +33,10 @@ PHASE_ATTEMPTS = 400
 
 def pid_plugin(plugin_id: str) -> str:
     """A public plugin whose route answers with the id of the process serving it."""
-    return textwrap.dedent(
-        f"""
+    return plugin_source(
+        plugin_id,
+        extra=f"""
         import os
-
-        from flask import Blueprint, jsonify
-        from sieuapp.sdk import FrontendEntry, Manifest, hookimpl, text
-
-        @hookimpl
-        def manifest():
-            return Manifest(
-                id={plugin_id!r},
-                name=text("Tiến trình {plugin_id}", "Process {plugin_id}"),
-                description=text("Số tiến trình phục vụ", "The id of the serving process"),
-                sdk_api=">=1.0,<2",
-                frontend=FrontendEntry(route="/pid", icon="app", category="other"),
-                roles=("anonymous",),
-            )
 
         @hookimpl
         def routes(services):
@@ -64,41 +47,24 @@ def pid_plugin(plugin_id: str) -> str:
                 return jsonify(pid=os.getpid(), plugin={plugin_id!r})
 
             return bp
-        """
+        """,
     )
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def database_url(tmp_path: Path) -> str:
-    return os.environ.get("SIEUAPP_TEST_DATABASE_URL") or f"sqlite:///{tmp_path / 'shared.sqlite3'}"
-
-
 @pytest.fixture
-def plugin_site(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[Path, list[EntryPoint]]:
-    """``probe`` (switched on and off) and ``witness`` (always on) as installed distributions."""
-    site = tmp_path / "site"
+def plugin_site(synthetic) -> list[EntryPoint]:
+    """``probe`` (switched on and off) and ``witness`` (always on) as installed distributions
+    in ``plugin_dir``; returns their entry points."""
     for plugin_id in ("probe", "witness"):
-        write_distribution(site, plugin_id, pid_plugin(plugin_id))
-    monkeypatch.syspath_prepend(str(site))
-    eps = [
-        ep
-        for dist in distributions(path=[str(site)])
-        for ep in dist.entry_points
-        if ep.group == ENTRY_POINT_GROUP
-    ]
-    return site, sorted(eps, key=lambda ep: ep.name)
+        synthetic(plugin_id, pid_plugin(plugin_id))
+    return synthetic.entry_points()
 
 
 @pytest.fixture
-def prepared(tmp_path: Path, plugin_site: tuple[Path, list[EntryPoint]]) -> dict[str, Any]:
+def prepared(tmp_path: Path, plugin_site: list[EntryPoint]) -> dict[str, Any]:
     """A database with tenant hue, its users, both plugins enabled; and an admin's token."""
-    _, eps = plugin_site
-    url = database_url(tmp_path)
+    eps = plugin_site
+    url = database_url(tmp_path / "shared.sqlite3")
     platform = Platform.create(
         tmp_path / "setup", plugins=["probe", "witness"], entry_points=eps, database_url=url
     )
@@ -112,52 +78,8 @@ def prepared(tmp_path: Path, plugin_site: tuple[Path, list[EntryPoint]]) -> dict
 # -- two real gunicorn workers ------------------------------------------------------------------
 
 
-class Server:
-    def __init__(self, process: subprocess.Popen[bytes], port: int, log: Path) -> None:
-        self.process = process
-        self.base = f"http://127.0.0.1:{port}"
-        self.port = port
-        self.log = log
-
-    def output(self) -> str:
-        return self.log.read_text(errors="replace")[-4000:]
-
-    def wait_ready(self) -> None:
-        deadline = time.monotonic() + START_DEADLINE
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                pytest.fail(f"server exited with {self.process.returncode}:\n{self.output()}")
-            try:
-                if requests.get(f"{self.base}/healthz", timeout=5).status_code == 200:
-                    return
-            except requests.RequestException:
-                pass  # not listening yet, or no worker booted yet
-            time.sleep(0.2)
-        pytest.fail(f"server did not answer /healthz within {START_DEADLINE}s:\n{self.output()}")
-
-    def stop(self) -> None:
-        if self.process.poll() is None:
-            os.killpg(self.process.pid, signal.SIGTERM)
-            try:
-                self.process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.process.pid, signal.SIGKILL)
-                self.process.wait(timeout=30)
-
-
 def _serve_command(port: int) -> list[str]:
-    return [
-        sys.executable,
-        "-c",
-        "from sieuapp.core.cli import main; main()",
-        "serve",
-        "--port",
-        str(port),
-        "--workers",
-        "2",
-        "--threads",
-        "2",
-    ]
+    return sieuapp_command("serve", "--port", str(port), "--workers", "2", "--threads", "2")
 
 
 def _gunicorn_command(port: int) -> list[str]:
@@ -188,36 +110,30 @@ LAUNCHERS: dict[str, Callable[[int], list[str]]] = {
 def server(
     request: pytest.FixtureRequest,
     tmp_path: Path,
-    plugin_site: tuple[Path, list[EntryPoint]],
+    plugin_dir: Path,
+    plugin_site: list[EntryPoint],
     prepared: dict[str, Any],
 ) -> Iterator[Server]:
-    site, _ = plugin_site
+    """Two gunicorn workers of two threads each, started one way or the other, answering."""
     port = free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("SIEUAPP_")}
-    env.update(
-        PYTHONPATH=os.pathsep.join(filter(None, [str(site), os.environ.get("PYTHONPATH")])),
+    env = child_env(
+        plugin_dir,
         SIEUAPP_DATABASE_URL=prepared["url"],
         SIEUAPP_INSTANCE_PATH=str(tmp_path / "server"),
         SIEUAPP_PLUGINS="probe,witness",
         SIEUAPP_SECRET_KEY=SECRET,
         SIEUAPP_DEFAULT_TENANT="hue",
     )
-    log = tmp_path / "server.log"
-    with log.open("wb") as out:
-        process = subprocess.Popen(
-            LAUNCHERS[request.param](port),
-            env=env,
-            cwd=tmp_path,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-    running = Server(process, port, log)
-    try:
-        running.wait_ready()
+    with serving(
+        "server",
+        LAUNCHERS[request.param](port),
+        port=port,
+        env=env,
+        cwd=tmp_path,
+        log=tmp_path / "server.log",
+        within=START_DEADLINE,
+    ) as running:
         yield running
-    finally:
-        running.stop()
 
 
 def _get(server: Server, path: str) -> requests.Response:
@@ -321,9 +237,9 @@ def test_disabling_a_plugin_changes_both_workers_answers(
 
 @pytest.mark.slow
 def test_two_apps_on_one_database_follow_each_others_changes(
-    tmp_path: Path, plugin_site: tuple[Path, list[EntryPoint]], prepared: dict[str, Any]
+    tmp_path: Path, plugin_site: list[EntryPoint], prepared: dict[str, Any]
 ) -> None:
-    _, eps = plugin_site
+    eps = plugin_site
     apps = [
         create_app(
             instance_path=tmp_path / f"app{i}",
