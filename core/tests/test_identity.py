@@ -151,9 +151,12 @@ def test_admin_creates_an_account_with_roles(platform):
         ("official", "so-xay-dung")
     ]
     assert "password" not in response.json
-    token = login(platform.client(), "binh.official", "mot-mat-khau-dai").json["access_token"]
-    me = platform.client().get("/api/v1/me", headers={"Authorization": f"Bearer {token}"})
-    assert "official" in me.json["roles"]
+    signed_in = login(platform.client(), "binh.official", "mot-mat-khau-dai").json
+    # An official must enrol a second factor before anything else (see test_mfa.py).
+    assert signed_in["scope"] == "mfa_enroll"
+    token = signed_in["access_token"]
+    mfa = platform.client().get("/api/v1/me/mfa", headers={"Authorization": f"Bearer {token}"})
+    assert mfa.json["required"] is True
     audit = admin.get("/api/v1/admin/audit", query_string={"action": "user.created"}).json
     assert audit["total"] == 1
     assert audit["entries"][0]["actor_label"] == "admin"

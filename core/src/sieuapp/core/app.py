@@ -82,6 +82,7 @@ def create_app(
 def _register_core(app: Flask, api: web_api.Api) -> None:
     from .audit.api import blp as audit_blp
     from .identity.api import blp as identity_blp
+    from .identity.mfa_api import blp as mfa_blp
     from .plugins.api import blp as modules_blp
     from .tenancy.api import blp as tenancy_blp
     from .web.health import blp as health_blp
@@ -89,6 +90,7 @@ def _register_core(app: Flask, api: web_api.Api) -> None:
     app.register_blueprint(health_blp)
     for blueprint in (modules_blp, identity_blp, tenancy_blp, audit_blp):
         api.register_blueprint(blueprint)
+    api.register_blueprint(mfa_blp)
 
 
 def _request_cycle(app: Flask, runtime: Runtime) -> None:

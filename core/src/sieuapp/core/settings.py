@@ -50,6 +50,20 @@ class Settings:
     plugin_failure_limit: int = 5
     #: Lifetime of access tokens issued at login, in seconds.
     access_token_ttl: int = 3600
+    #: Brute-force protection of password sign-in (Keycloak's names in brackets): failed
+    #: attempts on one username before it is locked [failure factor] ...
+    login_failure_factor: int = 5
+    #: ... and from one client address (an IPv6 /64), higher because many people share one
+    #: address behind a mobile carrier's NAT.
+    login_ip_failure_factor: int = 50
+    #: Seconds of lockout per failure from the factor on [wait increment] ...
+    login_wait_increment: int = 60
+    #: ... never longer than this [max wait] ...
+    login_max_wait: int = 900
+    #: ... and the count starts again after this many seconds without a failure [failure reset].
+    login_failure_reset: int = 43200
+    #: Roles that must sign in with a second factor (TOTP); empty for none.
+    mfa_roles: tuple[str, ...] = ("official", "ioc_operator", "province_admin")
     debug: bool = False
 
     @classmethod

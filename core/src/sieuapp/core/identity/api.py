@@ -5,19 +5,21 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from flask import request
+from flask import Response, request
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 from sieuapp.sdk import Role
-from sieuapp.sdk.errors import InvalidInput, NotFound, Unauthorized
+from sieuapp.sdk.errors import InvalidInput, NotFound
 from sqlalchemy import select
 
 from .._runtime import runtime_of
 from ..audit.log import record as audit
 from ..db import current_session
+from ..errors import error_response
 from ..tenancy.context import current_tenant
 from ..tenancy.models import Organization
-from . import accounts
+from ..web.i18n import request_language
+from . import accounts, mfa, throttle
 from .models import RoleAssignment, User
 from .principal import Principal, require_principal
 
@@ -33,6 +35,11 @@ class TokenOut(Schema):
     access_token = fields.String()
     token_type = fields.String()
     expires_in = fields.Integer()
+    # Second factor (identity/mfa.py): a challenge instead of a token, or an enrolment-only token.
+    scope = fields.String()
+    mfa_required = fields.Boolean()
+    mfa_token = fields.String(metadata={"description": "answer it at POST /api/v1/auth/mfa"})
+    mfa_enrollment_required = fields.Boolean()
 
 
 class RoleOut(Schema):
@@ -75,21 +82,37 @@ class UserOut(Schema):
 @blp.route("/auth/login", methods=["POST"])
 @blp.arguments(LoginIn)
 @blp.response(200, TokenOut)
+@blp.alt_response(401, description="Wrong username or password")
+@blp.alt_response(
+    429,
+    description="Too many failed attempts on this username or from this address: nothing was "
+    "checked; try again after Retry-After seconds",
+    headers={"Retry-After": {"description": "seconds", "schema": {"type": "integer"}}},
+)
 @blp.doc(summary="Sign in with username and password; returns a bearer token for this tenant")
-def login(body: dict[str, Any]) -> dict[str, Any]:
+def login(body: dict[str, Any]) -> dict[str, Any] | Response:
     session = current_session()
     tenant = current_tenant()
-    user = accounts.authenticate(session, body["username"], body["password"])
-    if user is None:
-        audit(
+    try:
+        user = throttle.sign_in(
             session,
-            "auth.login_failed",
+            body["username"],
+            body["password"],
             tenant_id=tenant.id,
-            actor_label=body["username"][:120].strip().lower(),
+            address=request.remote_addr,
+            policy=throttle.policy(),
+            language=request_language(),
         )
-        session.commit()
-        raise Unauthorized("Wrong username or password.")
+    except throttle.LockedOut as exc:
+        response = error_response(exc.status, exc.code, exc.message)
+        response.headers["Retry-After"] = str(exc.retry_after)
+        return response
     ttl = runtime_of().settings.access_token_ttl
+    # -- second factor (identity/mfa.py): officials and admins get a challenge, or an
+    # enrolment-only token, instead of a full token. --
+    if (pending := mfa.login_step(session, user, tenant.id, ttl)) is not None:
+        return pending
+    # -- end second factor --
     secret, _ = accounts.issue_token(session, user, tenant.id, ttl)
     audit(session, "auth.login", tenant_id=tenant.id, actor_id=user.id, actor_label=user.username)
     return {"access_token": secret, "token_type": "Bearer", "expires_in": ttl}

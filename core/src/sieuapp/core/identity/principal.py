@@ -3,16 +3,21 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import TypeVar
 
-from flask import g, request
-from sieuapp.sdk import Role
+from flask import current_app, g, has_request_context, request
+from sieuapp.sdk import LocalizedText, Role
 from sieuapp.sdk.errors import Forbidden, Unauthorized
 from sqlalchemy import select
 
 from ..db import current_session, utcnow
 from ..tenancy.context import current_tenant
+from ..web.i18n import request_language
 from .models import RoleAssignment, Token, User
+
+F = TypeVar("F", bound=Callable[..., object])
 
 
 @dataclass(frozen=True)
@@ -32,6 +37,12 @@ class Principal:
 
 
 ANONYMOUS_ROLES = frozenset({Role.ANONYMOUS.value})
+#: The scope of a token issued on a password alone to a user who must enrol a second factor.
+ENROLMENT_SCOPE = "mfa_enroll"
+ENROLMENT_ONLY = LocalizedText(
+    "Hãy bật xác thực hai lớp trước khi dùng tài khoản này.",
+    "Enrol two-factor authentication before using this account.",
+)
 
 
 def token_digest(token: str) -> str:
@@ -48,14 +59,31 @@ def _bearer() -> str | None:
 
 def current_principal() -> Principal | None:
     """The signed-in caller, or None; an invalid token is an error, not anonymity."""
-    if "principal" in g:
-        return g.principal
-    token = _bearer()
-    principal = _load(token) if token else None
-    if token and principal is None:
-        raise Unauthorized("The access token is invalid, expired or revoked.")
-    g.principal = principal
-    return principal
+    if "principal" not in g:
+        token = _bearer()
+        principal = _load(token) if token else None
+        if token and principal is None:
+            raise Unauthorized("The access token is invalid, expired or revoked.")
+        g.principal = principal
+    _refuse_enrolment_token(g.principal)
+    return g.principal
+
+
+def accepts_enrolment_token(view: F) -> F:
+    """Mark a view that an enrolment-only token may call (the MFA enrolment endpoints)."""
+    view.sieuapp_enrolment = True  # type: ignore[attr-defined]
+    return view
+
+
+def _refuse_enrolment_token(principal: Principal | None) -> None:
+    # Checked here rather than in require_principal so that every way of reading the caller
+    # (role gates, plugin services) refuses a token that has not passed a second factor.
+    if principal is None or ENROLMENT_SCOPE not in principal.token_scope:
+        return
+    view = current_app.view_functions.get(request.endpoint or "") if has_request_context() else None
+    if not getattr(view, "sieuapp_enrolment", False):
+        language = request_language() if has_request_context() else "vi"
+        raise Forbidden(ENROLMENT_ONLY.get(language), {"scope": [ENROLMENT_ONLY.en]})
 
 
 def _load(token: str) -> Principal | None:
