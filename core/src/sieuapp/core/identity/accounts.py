@@ -10,6 +10,7 @@ from sieuapp.sdk.errors import InvalidInput
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from ..audit.log import record as audit
 from ..db import utcnow
 from .models import RoleAssignment, Token, User
 from .passwords import hash_password, password_problems, verify_password
@@ -121,3 +122,19 @@ def revoke_token(session: Session, secret: str) -> bool:
         return False
     token.revoked_at = utcnow()
     return True
+
+
+def signed_in(
+    session: Session, user: User, tenant_id: int, ttl: int, how: dict[str, str] | None = None
+) -> dict[str, object]:
+    """The answer to a completed sign-in: a new bearer token, audited as ``auth.login``."""
+    secret, _ = issue_token(session, user, tenant_id, ttl)
+    audit(
+        session,
+        "auth.login",
+        tenant_id=tenant_id,
+        actor_id=user.id,
+        actor_label=user.username,
+        after=how,
+    )
+    return {"access_token": secret, "token_type": "Bearer", "expires_in": ttl}

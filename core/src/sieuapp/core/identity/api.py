@@ -113,9 +113,7 @@ def login(body: dict[str, Any]) -> dict[str, Any] | Response:
     if (pending := mfa.login_step(session, user, tenant.id, ttl)) is not None:
         return pending
     # -- end second factor --
-    secret, _ = accounts.issue_token(session, user, tenant.id, ttl)
-    audit(session, "auth.login", tenant_id=tenant.id, actor_id=user.id, actor_label=user.username)
-    return {"access_token": secret, "token_type": "Bearer", "expires_in": ttl}
+    return accounts.signed_in(session, user, tenant.id, ttl)
 
 
 @blp.route("/auth/logout", methods=["POST"])

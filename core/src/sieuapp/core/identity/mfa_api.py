@@ -10,7 +10,6 @@ from marshmallow import Schema, fields, validate
 from sieuapp.sdk.errors import Unauthorized
 
 from .._runtime import runtime_of
-from ..audit.log import record as audit
 from ..db import current_session
 from ..tenancy.context import current_tenant
 from . import accounts, mfa
@@ -74,16 +73,7 @@ def answer_challenge(body: dict[str, Any]) -> dict[str, Any]:
     tenant = current_tenant()
     user, method = mfa.redeem_challenge(session, body["mfa_token"], body["code"], tenant.id)
     ttl = runtime_of().settings.access_token_ttl
-    secret, _ = accounts.issue_token(session, user, tenant.id, ttl)
-    audit(
-        session,
-        "auth.login",
-        tenant_id=tenant.id,
-        actor_id=user.id,
-        actor_label=user.username,
-        after={"mfa": method},
-    )
-    return {"access_token": secret, "token_type": "Bearer", "expires_in": ttl}
+    return accounts.signed_in(session, user, tenant.id, ttl, how={"mfa": method})
 
 
 @blp.route("/me/mfa")
