@@ -125,16 +125,25 @@ def revoke_token(session: Session, secret: str) -> bool:
 
 
 def signed_in(
-    session: Session, user: User, tenant_id: int, ttl: int, how: dict[str, str] | None = None
+    session: Session,
+    user: User,
+    tenant_id: int,
+    ttl: int,
+    how: dict[str, str] | None = None,
+    scope: str = "",
 ) -> dict[str, object]:
-    """The answer to a completed sign-in: a new bearer token, audited as ``auth.login``."""
-    secret, _ = issue_token(session, user, tenant_id, ttl)
+    """The answer to a completed sign-in: a new bearer token (limited to ``scope`` when one is
+    given), audited as ``auth.login``."""
+    secret, _ = issue_token(session, user, tenant_id, ttl, scope=scope)
     audit(
         session,
         "auth.login",
         tenant_id=tenant_id,
         actor_id=user.id,
         actor_label=user.username,
-        after=how,
+        after={**(how or {}), "scope": scope} if scope else how,
     )
-    return {"access_token": secret, "token_type": "Bearer", "expires_in": ttl}
+    answer: dict[str, object] = {"access_token": secret, "token_type": "Bearer", "expires_in": ttl}
+    if scope:
+        answer["scope"] = scope
+    return answer

@@ -138,13 +138,11 @@ def confirm_enrolment(session: Session, user: User, code: str, tenant_id: int) -
         _failed(session, user, tenant_id, "enrolment", status=422)
     pending.confirmed_at = clock()
     codes = _new_recovery_codes(session, user.id)
-    audit(
+    _audit(
         session,
         "mfa.enrolled",
-        tenant_id=tenant_id,
-        actor_id=user.id,
-        actor_label=user.username,
-        target=user.id,
+        user,
+        tenant_id,
         after={"method": "totp", "recovery_codes": len(codes)},
     )
     return codes
@@ -162,13 +160,11 @@ def disable(session: Session, user: User, code: str, tenant_id: int) -> None:
         _failed(session, user, tenant_id, "disable", status=422)
     session.delete(found)
     session.execute(delete(RecoveryCode).where(RecoveryCode.user_id == user.id))
-    audit(
+    _audit(
         session,
         "mfa.disabled",
-        tenant_id=tenant_id,
-        actor_id=user.id,
-        actor_label=user.username,
-        target=user.id,
+        user,
+        tenant_id,
         before={"method": "totp"},
         after={"verified_with": method},
     )
@@ -219,13 +215,11 @@ def verify(session: Session, user: User, code: str, tenant_id: int) -> Method | 
         return "totp" if _accept_totp(session, cred, code) else None
     if not _use_recovery_code(session, user.id, code):
         return None
-    audit(
+    _audit(
         session,
         "mfa.recovery_code_used",
-        tenant_id=tenant_id,
-        actor_id=user.id,
-        actor_label=user.username,
-        target=user.id,
+        user,
+        tenant_id,
         after={"recovery_codes_left": recovery_codes_left(session, user.id)},
     )
     return "recovery_code"
@@ -246,15 +240,7 @@ def _new_recovery_codes(session: Session, user_id: str) -> list[str]:
 
 def _failed(session: Session, user: User, tenant_id: int, during: str, status: int) -> NoReturn:
     """Audit a wrong code and answer; the audit entry is committed, as the request rolls back."""
-    audit(
-        session,
-        "auth.mfa_failed",
-        tenant_id=tenant_id,
-        actor_id=user.id,
-        actor_label=user.username,
-        target=user.id,
-        after={"during": during},
-    )
+    _audit(session, "auth.mfa_failed", user, tenant_id, after={"during": during})
     session.commit()
     message = _say(
         "Mã xác thực không đúng, đã hết hạn hoặc đã được dùng.",
@@ -287,22 +273,8 @@ def login_step(session: Session, user: User, tenant_id: int, ttl: int) -> dict[s
     if not requires_mfa(session, user.id, tenant_id):
         return None
     lifetime = min(ttl, ENROLMENT_TOKEN_TTL)
-    secret, _ = accounts.issue_token(session, user, tenant_id, lifetime, scope=ENROLMENT_SCOPE)
-    audit(
-        session,
-        "auth.login",
-        tenant_id=tenant_id,
-        actor_id=user.id,
-        actor_label=user.username,
-        after={"scope": ENROLMENT_SCOPE},
-    )
-    return {
-        "access_token": secret,
-        "token_type": "Bearer",
-        "expires_in": lifetime,
-        "scope": ENROLMENT_SCOPE,
-        "mfa_enrollment_required": True,
-    }
+    answer = accounts.signed_in(session, user, tenant_id, lifetime, scope=ENROLMENT_SCOPE)
+    return {**answer, "mfa_enrollment_required": True}
 
 
 def redeem_challenge(
@@ -348,3 +320,16 @@ def redeem_challenge(
             _say("Phiên xác thực đã được dùng.", "The sign-in challenge was already used.")
         )
     return user, method
+
+
+def _audit(session: Session, action: str, user: User, tenant_id: int, **states: Any) -> None:
+    """An audit entry of the user acting on their own second factor."""
+    audit(
+        session,
+        action,
+        tenant_id=tenant_id,
+        actor_id=user.id,
+        actor_label=user.username,
+        target=user.id,
+        **states,
+    )
