@@ -1,6 +1,9 @@
 """Imports every core model so that the metadata is complete (Alembic, tests)."""
 
 from ..audit.models import AuditEntry
+from ..identity.assurance.models import IdentityVerification, PhoneVerification
+from ..identity.delegation.models import Delegation
+from ..identity.federation.models import FederatedIdentity
 from ..identity.models import (
     Consent,
     MfaChallenge,
@@ -10,6 +13,7 @@ from ..identity.models import (
     TotpCredential,
     User,
 )
+from ..identity.oidc.models import AuthorizationCode, OAuthClient, RefreshToken, SigningKey
 from ..plugins.models import ModuleState
 from ..tasks.models import OutboxMessage
 from ..tenancy.models import AdministrativeUnit, Organization, Tenant
@@ -17,13 +21,21 @@ from ..tenancy.models import AdministrativeUnit, Organization, Tenant
 __all__ = [
     "AdministrativeUnit",
     "AuditEntry",
+    "AuthorizationCode",
     "Consent",
+    "Delegation",
+    "FederatedIdentity",
+    "IdentityVerification",
     "MfaChallenge",
     "ModuleState",
+    "OAuthClient",
     "Organization",
     "OutboxMessage",
+    "PhoneVerification",
     "RecoveryCode",
+    "RefreshToken",
     "RoleAssignment",
+    "SigningKey",
     "Tenant",
     "Token",
     "TotpCredential",

@@ -22,6 +22,9 @@ class User(Base):
     password_hash: Mapped[str | None] = mapped_column(String(255), nullable=True)
     locale: Mapped[str] = mapped_column(String(5), default="vi")
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    #: 0 self-registered, 1 phone verified, 2 identity verified (see ``assurance``).
+    assurance_level: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    phone_verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     roles: Mapped[list[RoleAssignment]] = relationship(
@@ -66,6 +69,10 @@ class Token(Base):
     issued_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    #: The refresh-token family it came from; revoking the family revokes it too.
+    family_id: Mapped[str | None] = mapped_column(String(32), nullable=True, index=True)
+    #: The agent acting for ``user_id`` under a delegation, if any.
+    actor_id: Mapped[str | None] = mapped_column(String(32), nullable=True)
 
 
 class Consent(Base):

@@ -1,0 +1,1 @@
+"""Authorized agents acting for a citizen with the citizen's recorded consent."""
