@@ -22,7 +22,7 @@ from click.testing import CliRunner, Result
 from sieuapp.core.cli import main
 from sieuapp.core.db import make_engine
 from sieuapp.core.plugins.synthetic import plugin_source
-from sieuapp.core.testing import reset_database
+from sieuapp.core.testing import reset_database, test_database_url
 
 #: How often a wait looks again; waits themselves are bounded by each test's own deadline.
 POLL_SECONDS = 0.2
@@ -44,10 +44,11 @@ def invoke(args: Sequence[str], env: Mapping[str, str], code: int = 0) -> Result
 # -- databases --------------------------------------------------------------------------------
 
 
-def database_url(sqlite_file: Path) -> str:
-    """``SIEUAPP_TEST_DATABASE_URL`` (PostgreSQL in CI), else a SQLite file that processes can
-    share (an in-memory database cannot be)."""
-    return os.environ.get("SIEUAPP_TEST_DATABASE_URL") or f"sqlite:///{sqlite_file}"
+def database_url(sqlite_file: Path, label: str = "") -> str:
+    """This process's PostgreSQL database (CI; another one for each ``label``), else a SQLite
+    file that processes can share (an in-memory database cannot be)."""
+    url = test_database_url(label)
+    return f"sqlite:///{sqlite_file}" if url == "sqlite://" else url
 
 
 def empty_database_url(sqlite_file: Path) -> str:

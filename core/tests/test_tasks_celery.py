@@ -16,7 +16,7 @@ from sieuapp.core.db import unit_of_work
 from sieuapp.core.tasks.models import OutboxMessage
 from sieuapp.core.tasks.outbox import PENDING_KEY
 from sieuapp.core.tenancy.models import Tenant
-from sieuapp.core.testing import Platform
+from sieuapp.core.testing import Platform, test_database_url
 from sqlalchemy import select
 
 from .support import Child, child_env, parcel_plugin, running
@@ -39,12 +39,18 @@ def is_parent_of(worker: Child, pid: int) -> bool:
 
 
 @pytest.fixture
-def platform(make_platform, synthetic, postgres_url: str, redis_url: str) -> Platform:
+def database(postgres_url: str) -> str:
+    """This test process's own database on the PostgreSQL server."""
+    return test_database_url()
+
+
+@pytest.fixture
+def platform(make_platform, synthetic, database: str, redis_url: str) -> Platform:
     synthetic("parcel", parcel_plugin())
     return make_platform(
         plugins=["parcel"],
         entry_points=synthetic.entry_points(),
-        database_url=postgres_url,
+        database_url=database,
         task_backend="celery",
         broker_url=redis_url,
     )
@@ -52,7 +58,7 @@ def platform(make_platform, synthetic, postgres_url: str, redis_url: str) -> Pla
 
 @pytest.fixture
 def worker(
-    platform: Platform, plugin_dir: Path, tmp_path: Path, postgres_url: str, redis_url: str
+    platform: Platform, plugin_dir: Path, tmp_path: Path, database: str, redis_url: str
 ) -> Iterator[Child]:
     """``celery worker --beat`` in its own process group (the embedded beat is a child of the
     worker), stopped at teardown."""
@@ -64,7 +70,7 @@ def worker(
     home.mkdir()
     env = child_env(
         plugin_dir,
-        SIEUAPP_DATABASE_URL=postgres_url,
+        SIEUAPP_DATABASE_URL=database,
         SIEUAPP_TASK_BACKEND="celery",
         SIEUAPP_BROKER_URL=redis_url,
         SIEUAPP_PLUGINS="parcel",

@@ -3,9 +3,11 @@ plugins asked for installed and enabled. Used by core's tests and by the SDK's p
 
 from __future__ import annotations
 
+import atexit
 import os
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
+from functools import cache
 from importlib.metadata import EntryPoint
 from pathlib import Path
 from typing import Any
@@ -13,7 +15,7 @@ from typing import Any
 from flask import Flask, g
 from flask.testing import FlaskClient
 from sieuapp.sdk import Role
-from sqlalchemy import Engine, MetaData, text
+from sqlalchemy import Engine, MetaData, create_engine, make_url, text
 from sqlalchemy.orm import Session
 
 from . import create_app
@@ -41,9 +43,34 @@ ROLE_USERS: dict[str, tuple[str, str, str | None]] = {
 }
 
 
-def test_database_url() -> str:
-    """``SIEUAPP_TEST_DATABASE_URL`` (PostgreSQL in CI), or an in-memory SQLite database."""
-    return os.environ.get("SIEUAPP_TEST_DATABASE_URL", "sqlite://")
+def test_database_url(label: str = "") -> str:
+    """A PostgreSQL database of this process's own on the server ``SIEUAPP_TEST_DATABASE_URL``
+    names (CI), or an in-memory SQLite database. ``label`` asks for another one, for a test that
+    runs two platforms side by side."""
+    base = os.environ.get("SIEUAPP_TEST_DATABASE_URL")
+    if not base:
+        return "sqlite://"
+    return _private_database(base, label)
+
+
+@cache
+def _private_database(base: str, label: str) -> str:
+    # Each test process drops and recreates its schema per test; a database of its own keeps
+    # two runs against one server (two developers, a helper and CI) out of each other's way.
+    url = make_url(base)
+    name = "_".join(filter(None, (url.database, str(os.getpid()), label)))
+    admin = create_engine(url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    atexit.register(_drop_database, admin, name)
+    return url.set(database=name).render_as_string(hide_password=False)
+
+
+def _drop_database(admin: Engine, name: str) -> None:
+    with admin.connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
 
 
 def reset_database(engine: Engine) -> None:
