@@ -109,7 +109,7 @@ CASES = {
     ),
     "future_sdk": (
         lambda s: s("future_sdk", s.source("future_sdk", sdk_api=">=2")),
-        ["manifest sdk_api: the plugin needs SDK API >=2, this platform implements 1.0"],
+        ["manifest sdk_api: the plugin needs SDK API >=2, this platform implements 1.1"],
     ),
     "bad_argument": (
         lambda s: s(

@@ -1,7 +1,7 @@
 """sieuapp SDK: the contract between a service plugin and the sieuapp host."""
 
 from ._manifest import FrontendEntry, Manifest, Scope
-from ._results import Erasure, Health
+from ._results import Erasure, Health, IdentityCheck
 from ._roles import ALL_ROLES, Role
 from ._services import (
     AuditService,
@@ -22,7 +22,7 @@ from ._text import LANGUAGES, LocalizedText, text
 from .hookspecs import hookimpl
 
 #: The SDK API this distribution defines; plugins state the range they support in ``sdk_api``.
-API_VERSION = "1.0"
+API_VERSION = "1.1"
 
 #: Marks a config field whose value the host never returns: ``fields.String(metadata=SECRET)``.
 SECRET = {"secret": True}
@@ -38,6 +38,7 @@ __all__ = [
     "Erasure",
     "FrontendEntry",
     "Health",
+    "IdentityCheck",
     "IdentityService",
     "LocalizedText",
     "Manifest",

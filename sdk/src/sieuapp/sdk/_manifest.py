@@ -1,8 +1,10 @@
 from __future__ import annotations
 
+import ipaddress
 import re
 from dataclasses import dataclass, field, replace
 from typing import Any
+from urllib.parse import urlsplit
 
 from marshmallow import Schema
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
@@ -49,6 +51,12 @@ class Manifest:
     roles: tuple[str, ...] = (Role.CITIZEN,)
     #: Alembic versions folder as ``"package:folder"``, applied when the plugin is installed.
     migrations: str | None = None
+    #: Where the platform may send a user back after sign-in to the plugin's OAuth client:
+    #: absolute ``https`` URLs (``http`` only on a loopback host), no fragment.
+    redirect_uris: tuple[str, ...] = ()
+    #: Where the platform may send a user after signing out of the plugin (OIDC RP-Initiated
+    #: Logout); the same rules as ``redirect_uris``.
+    post_logout_redirect_uris: tuple[str, ...] = ()
     #: Filled by the host from the distribution's metadata; a plugin leaves it empty.
     version: str = ""
 
@@ -90,6 +98,10 @@ class Manifest:
             not isinstance(self.migrations, str) or ":" not in self.migrations
         ):
             found.append(f"migrations: must be 'package:folder', got {self.migrations!r}")
+        found.extend(redirect_uri_problems("redirect_uris", self.redirect_uris))
+        found.extend(
+            redirect_uri_problems("post_logout_redirect_uris", self.post_logout_redirect_uris)
+        )
         return found
 
 
@@ -138,4 +150,57 @@ def _frontend_problems(entry: Any) -> list[str]:
         )
     if not isinstance(entry.category, str) or not CATEGORY.match(entry.category):
         found.append(f"frontend.category: {entry.category!r} must be a short lowercase name")
+    return found
+
+
+def _loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def redirect_uri_problem(uri: Any) -> str | None:
+    """Why ``uri`` cannot be a redirect URI (RFC 6749 3.1.2, OAuth 2.1), or None when it can."""
+    if not isinstance(uri, str) or not uri:
+        return f"{uri!r} must be a non-empty string"
+    if len(uri) > 2000:
+        return f"{uri[:40]!r}... is longer than 2000 characters"
+    if uri != uri.strip() or any(c.isspace() for c in uri):
+        return f"{uri!r} must not contain spaces"
+    try:
+        parts = urlsplit(uri)
+        host = parts.hostname
+        parts.port  # noqa: B018 - raises ValueError on a malformed port
+    except ValueError:
+        return f"{uri!r} is not a valid URL"
+    # The authorization response carries the code in the query; a fragment would be dropped
+    # by some user agents and leak to scripts by others, so OAuth forbids it.
+    if "#" in uri:
+        return f"{uri!r} must not contain a fragment (#...)"
+    if parts.scheme not in ("https", "http") or not host:
+        return f"{uri!r} must be an absolute https:// URL"
+    if parts.username is not None or parts.password is not None:
+        return f"{uri!r} must not contain a user name or password"
+    if parts.scheme == "http" and not _loopback(host):
+        return f"{uri!r} must use https (http only for localhost or a loopback address)"
+    return None
+
+
+def redirect_uri_problems(field_name: str, uris: Any) -> list[str]:
+    """Every problem of a list of redirect URIs, each naming ``field_name[i]``."""
+    if isinstance(uris, str) or not isinstance(uris, tuple | list):
+        return [f"{field_name}: must be a tuple of URLs, got {uris!r}"]
+    found: list[str] = []
+    seen: set[str] = set()
+    for i, uri in enumerate(uris):
+        problem = redirect_uri_problem(uri)
+        if problem is not None:
+            found.append(f"{field_name}[{i}]: {problem}")
+            continue
+        if uri in seen:
+            found.append(f"{field_name}[{i}]: {uri!r} is listed twice")
+        seen.add(uri)
     return found

@@ -31,6 +31,8 @@ class UserInfo:
     claims: Mapping[str, Any] = field(default_factory=dict)
     #: Scopes this user granted this plugin.
     scopes: frozenset[str] = frozenset()
+    #: 0 self-registered, 1 phone verified, 2 identity verified (eKYC against a national ID).
+    assurance_level: int = 0
 
     def has_role(self, *roles: str) -> bool:
         return bool(self.roles.intersection(roles))
@@ -71,6 +73,9 @@ class IdentityService(Protocol):
 
     def user(self, user_id: str) -> UserInfo | None:
         """Another user, as far as they consented to this plugin."""
+
+    def require_level(self, level: int) -> UserInfo:
+        """The caller, signed in and verified to at least assurance ``level`` (0, 1 or 2)."""
 
 
 class TenancyService(Protocol):

@@ -9,10 +9,12 @@ from typing import TYPE_CHECKING, Any
 import pluggy
 
 if TYPE_CHECKING:
+    from datetime import date
+
     from flask import Blueprint
 
     from ._manifest import Manifest
-    from ._results import Erasure, Health
+    from ._results import Erasure, Health, IdentityCheck
     from ._services import Services, TenantInfo
 
 PROJECT = "sieuapp"
@@ -65,3 +67,15 @@ def export_user_data(user_id: str, tenant: TenantInfo, services: Services) -> di
 @hookspec
 def erase_user_data(user_id: str, tenant: TenantInfo, services: Services) -> Erasure:
     """Erase one user's data, saying what was kept and the law that keeps it."""
+
+
+@hookspec(firstresult=True)
+def send_sms(phone: str, message: str, tenant: TenantInfo, services: Services) -> bool | None:
+    """Send a text message to an E.164 number: True if sent, False if it failed, None to pass."""
+
+
+@hookspec(firstresult=True)
+def verify_identity(
+    national_id: str, full_name: str, birthdate: date, tenant: TenantInfo, services: Services
+) -> IdentityCheck | None:
+    """Check a citizen's ID number, full name and date of birth against a national ID record."""
