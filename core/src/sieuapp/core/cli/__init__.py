@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from .database import db
+from .keys import keys
 from .platform import demo, serve, worker
 from .plugins import plugins
 from .scaffold import plugin
@@ -17,5 +18,5 @@ def main() -> None:
     pass
 
 
-for command in (serve, demo, worker, db, plugins, plugin, tenants):
+for command in (serve, demo, worker, db, plugins, plugin, tenants, keys):
     main.add_command(command)
