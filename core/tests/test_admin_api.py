@@ -228,7 +228,7 @@ def test_the_list_shows_every_plugin_with_its_state_and_failed_ones_with_the_rea
     assert set(plugins) == {"broken", "meter", "plain", "spare"}
     assert plugins["broken"]["status"] == "failed"
     assert plugins["broken"]["problems"] == [
-        "manifest sdk_api: the plugin needs SDK API >=2, this platform implements 1.0"
+        "manifest sdk_api: the plugin needs SDK API >=2, this platform implements 1.1"
     ]
     assert plugins["plain"]["state"]["enabled"] is True
     assert plugins["spare"]["status"] == "loaded"
@@ -282,7 +282,7 @@ def test_a_failed_plugin_is_409_with_the_reason(platform, admin, method, path, b
     error = assert_error(getattr(admin, method)(f"{BASE}/{path}", json=body), 409, "conflict")
     assert "needs SDK API >=2" in error["message"]
     assert error["errors"]["plugin"] == [
-        "manifest sdk_api: the plugin needs SDK API >=2, this platform implements 1.0"
+        "manifest sdk_api: the plugin needs SDK API >=2, this platform implements 1.1"
     ]
     unchanged.check()
 
@@ -313,7 +313,12 @@ def test_install_enable_disable_and_config_are_each_audited(platform, admin):
     assert admin.post(f"{BASE}/meter/enable").status_code == 200
     assert admin.post(f"{BASE}/meter/disable").status_code == 200
 
-    entries = audit(admin, plugin="meter")["entries"]
+    every = audit(admin, plugin="meter")["entries"]
+    # Installing also makes the plugin's OAuth client, audited on its own (see test_oauth_clients).
+    assert [e["action"] for e in every if not e["action"].startswith("module.")] == [
+        "oauth.client_created"
+    ]
+    entries = [e for e in every if e["action"].startswith("module.")]
     by_action = {e["action"]: e for e in entries}
     assert [e["action"] for e in reversed(entries)] == [
         "module.installed",

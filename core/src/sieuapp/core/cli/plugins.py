@@ -160,13 +160,29 @@ def _tenant_id() -> int:
 @click.argument("plugin_id", metavar="ID")
 @tenant_option
 def install(plugin_id: str, tenant: str | None) -> None:
-    slug, was_installed, _, after = _change(plugin_id, tenant, modules.install)
+    made: list[modules.ClientCredentials | None] = []
+
+    def operation(runtime: Any, session: Any, plugin_id: str, actor: modules.Actor) -> ModuleState:
+        state, credentials = modules.install_with_client(runtime, session, plugin_id, actor)
+        made.append(credentials)
+        return state
+
+    slug, was_installed, _, after = _change(plugin_id, tenant, operation)
     if was_installed:
         click.echo(f"'{plugin_id}' đã được cài / was already installed for {slug}.")
     else:
         click.echo(
             f"Đã cài / Installed '{plugin_id}' {after['installed_version']} for {slug} "
             f"(disabled; 'sieuapp plugins enable {plugin_id} --tenant {slug}' to switch it on)."
+        )
+    credentials = made[0] if made else None
+    if credentials is not None:
+        # Printed after the commit, and only this once: the platform keeps just a hash.
+        click.echo(f"OAuth client_id: {credentials.client_id}")
+        click.echo(f"OAuth client_secret: {credentials.client_secret}")
+        click.echo(
+            "Lưu mật khẩu ứng dụng này ngay, nó không được hiện lại / "
+            "Store this secret now: it is not shown again."
         )
 
 

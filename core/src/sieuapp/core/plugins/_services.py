@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
-from flask import g
+from flask import g, has_request_context
 from sieuapp.sdk import Organization, StoredFile, TenantInfo, Unit, UserInfo
 from sieuapp.sdk.errors import Forbidden, Unauthorized
 from sqlalchemy import select
@@ -13,13 +13,16 @@ from sqlalchemy.orm import Session
 
 from ..audit.log import record as audit_record
 from ..db import current_session
+from ..identity import consent
+from ..identity.assurance.levels import below_level
 from ..identity.claims import released_claims
-from ..identity.models import Consent, RoleAssignment, User
+from ..identity.models import RoleAssignment, User
 from ..identity.principal import current_principal
 from ..tasks.outbox import enqueue
 from ..tenancy.context import current_tenant
 from ..tenancy.models import AdministrativeUnit
 from ..tenancy.models import Organization as OrganizationRow
+from ..web.i18n import request_language
 from . import _config
 
 if TYPE_CHECKING:
@@ -31,20 +34,16 @@ class _Identity:
         self.plugin_id = plugin_id
 
     def _granted(self, user_id: str, tenant_id: int) -> frozenset[str]:
-        scopes = current_session().scalar(
-            select(Consent.scopes).where(
-                Consent.user_id == user_id,
-                Consent.tenant_id == tenant_id,
-                Consent.plugin_id == self.plugin_id,
-                Consent.revoked_at.is_(None),
-            )
-        )
-        return frozenset((scopes or "").split())
+        return consent.granted_scopes(current_session(), user_id, tenant_id, self.plugin_id)
 
     def _info(self, user: User, roles: frozenset[str], tenant_id: int) -> UserInfo:
         granted = self._granted(user.id, tenant_id)
         return UserInfo(
-            id=user.id, roles=roles, claims=released_claims(user, granted), scopes=granted
+            id=user.id,
+            roles=roles,
+            claims=released_claims(user, granted),
+            scopes=granted,
+            assurance_level=user.assurance_level or 0,
         )
 
     def current_user(self) -> UserInfo | None:
@@ -61,6 +60,13 @@ class _Identity:
             raise Unauthorized("Sign in first.")
         if roles and not user.has_role(*roles):
             raise Forbidden(f"This needs one of the roles: {', '.join(roles)}.")
+        return user
+
+    def require_level(self, level: int) -> UserInfo:
+        user = self.require()
+        if user.assurance_level < level:
+            language = request_language() if has_request_context() else "vi"
+            raise below_level(level, user.assurance_level, language)
         return user
 
     def user(self, user_id: str) -> UserInfo | None:

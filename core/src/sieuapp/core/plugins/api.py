@@ -173,10 +173,27 @@ def _change(plugin_id: str, operation: Any, *args: Any) -> Any:
 
 @blp.route("/admin/plugins/<plugin_id>/install", methods=["POST"])
 @blp.doc(
-    summary="Install a module for this tenant (applies its migrations)", security=[{"bearer": []}]
+    summary="Install a module for this tenant (applies its migrations)",
+    description="Also makes the module's OAuth client in this tenant. The answer carries "
+    "`oauth_client` (`client_id`, `client_secret`) only when the client was just made: the "
+    "secret is shown this once and stored hashed. A reinstall keeps the client.",
+    security=[{"bearer": []}],
 )
 def install_plugin(plugin_id: str) -> Any:
-    return _change(plugin_id, modules.install)
+    made: list[modules.ClientCredentials | None] = []
+
+    def install(runtime: Any, session: Any, plugin_id: str, actor: modules.Actor) -> Any:
+        state, credentials = modules.install_with_client(runtime, session, plugin_id, actor)
+        made.append(credentials)
+        return state
+
+    view = _change(plugin_id, install)
+    if made and made[0] is not None:
+        view["oauth_client"] = {
+            "client_id": made[0].client_id,
+            "client_secret": made[0].client_secret,
+        }
+    return view
 
 
 @blp.route("/admin/plugins/<plugin_id>/enable", methods=["POST"])

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from ..audit.log import record as audit
 from ..db import migrate
+from ..identity.oidc import clients
 from ..tenancy.context import current_tenant
 from . import _config as config
 from ._host import HookFailed
@@ -77,13 +78,30 @@ def _snapshot(state: ModuleState, record: PluginRecord) -> dict[str, Any]:
     }
 
 
+@dataclass(frozen=True)
+class ClientCredentials:
+    """A plugin client's id and secret, as shown once when the client is made."""
+
+    client_id: str
+    client_secret: str
+
+
 def install(runtime: Runtime, session: Session, plugin_id: str, actor: Actor) -> ModuleState:
+    return install_with_client(runtime, session, plugin_id, actor)[0]
+
+
+def install_with_client(
+    runtime: Runtime, session: Session, plugin_id: str, actor: Actor
+) -> tuple[ModuleState, ClientCredentials | None]:
+    """Install the module with its OAuth client; the credentials only when the client is new
+    (a reinstall keeps the client, and its secret stays unknown to the platform)."""
     tenant = current_tenant()
     record = _record(runtime, plugin_id)
     assert record.manifest is not None
     existing = state_of(session, tenant.id, plugin_id)
     if existing is not None:
-        return existing
+        # A module installed before plugins had clients gets its client now.
+        return existing, _ensure_client(session, tenant.id, plugin_id, record, actor)
     if runtime.host.migrations([plugin_id]):
         # Alembic must be able to place every revision the database holds, so the branches
         # of the plugins installed before (in any tenant) come along.
@@ -99,8 +117,23 @@ def install(runtime: Runtime, session: Session, plugin_id: str, actor: Actor) ->
     session.add(state)
     session.flush()
     _audit(session, "module.installed", tenant.id, plugin_id, actor, None, _snapshot(state, record))
+    credentials = _ensure_client(session, tenant.id, plugin_id, record, actor)
     bump_version(session, tenant.id)
-    return state
+    return state, credentials
+
+
+def _ensure_client(
+    session: Session, tenant_id: int, plugin_id: str, record: PluginRecord, actor: Actor
+) -> ClientCredentials | None:
+    assert record.manifest is not None
+    client, secret = clients.ensure_plugin_client(
+        session,
+        tenant_id,
+        plugin_id,
+        record.manifest,
+        actor=clients.Actor(actor.user_id, actor.label),
+    )
+    return ClientCredentials(client.client_id, secret) if secret is not None else None
 
 
 def enable(runtime: Runtime, session: Session, plugin_id: str, actor: Actor) -> ModuleState:
