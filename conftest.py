@@ -1,15 +1,18 @@
 """Gating of tests that need real services.
 
 ``@pytest.mark.postgres`` needs ``SIEUAPP_TEST_DATABASE_URL`` to be a PostgreSQL URL;
-``@pytest.mark.redis`` needs ``SIEUAPP_TEST_REDIS_URL``. Such a test is skipped when its service
-is not configured, unless ``SIEUAPP_REQUIRE_SERVICES`` names the service (``postgres``,
-``redis``, a comma-separated list, or ``1`` for all): then it fails, so that CI cannot pass by
-skipping. ``scripts/test-services`` starts both servers for a developer.
+``@pytest.mark.redis`` needs ``SIEUAPP_TEST_REDIS_URL``; ``@pytest.mark.browser`` needs a
+Chromium (``SIEUAPP_TEST_CHROMIUM``, else ``chromium`` on PATH) and Playwright. Such a test is
+skipped when its service is not configured, unless ``SIEUAPP_REQUIRE_SERVICES`` names the service
+(``postgres``, ``redis``, ``browser``, a comma-separated list, or ``1`` for all): then it fails,
+so that CI cannot pass by skipping. ``scripts/test-services`` starts both servers for a developer.
 """
 
 from __future__ import annotations
 
+import importlib.util
 import os
+import shutil
 import socket
 from functools import cache
 from urllib.parse import urlsplit
@@ -18,11 +21,13 @@ import pytest
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
-SERVICES = ("postgres", "redis")
+SERVICES = ("postgres", "redis", "browser")
 DATABASE_ENV = "SIEUAPP_TEST_DATABASE_URL"
 REDIS_ENV = "SIEUAPP_TEST_REDIS_URL"
+CHROMIUM_ENV = "SIEUAPP_TEST_CHROMIUM"
 REQUIRE_ENV = "SIEUAPP_REQUIRE_SERVICES"
 HELP = "start them with 'scripts/test-services start' and export what it prints"
+BROWSER_HELP = f"install Debian's chromium, or point {CHROMIUM_ENV} at a Chromium"
 
 
 def required_services() -> frozenset[str]:
@@ -64,6 +69,19 @@ def _redis_url() -> tuple[str | None, str]:
     return raw, ""
 
 
+def _chromium() -> tuple[str | None, str]:
+    """The Chromium executable the browser tests drive (Debian's by default), or None and why."""
+    raw = os.environ.get(CHROMIUM_ENV, "").strip()
+    path = raw or shutil.which("chromium")
+    if not path:
+        return None, f"needs a browser: no chromium on PATH and {CHROMIUM_ENV} is not set"
+    if not (os.path.isfile(path) and os.access(path, os.X_OK)):
+        return None, f"needs a browser: {path!r} is not an executable file"
+    if importlib.util.find_spec("playwright") is None:
+        return None, "needs a browser: the playwright package is not installed"
+    return path, ""
+
+
 @cache
 def _unreachable(service: str, url: str) -> str | None:
     """Why a configured server does not answer, asked once per run; None when it does."""
@@ -81,11 +99,15 @@ def _unreachable(service: str, url: str) -> str | None:
 
 def service_url(service: str) -> str:
     """The URL of ``service`` for the running test; skips it or fails it when there is none."""
-    url, reason = _postgres_url() if service == "postgres" else _redis_url()
+    finders = {"postgres": _postgres_url, "redis": _redis_url, "browser": _chromium}
+    url, reason = finders[service]()
     if url is None:
+        how = BROWSER_HELP if service == "browser" else HELP
         if service in required_services():
-            pytest.fail(f"{reason}, and {REQUIRE_ENV} requires {service}; {HELP}", pytrace=False)
-        pytest.skip(f"{reason} ({HELP})")
+            pytest.fail(f"{reason}, and {REQUIRE_ENV} requires {service}; {how}", pytrace=False)
+        pytest.skip(f"{reason} ({how})")
+    if service == "browser":
+        return url  # a local executable: nothing to reach
     problem = _unreachable(service, url)
     if problem is not None:
         # Configured but down is a broken setup, not an absent service: never skipped.
@@ -105,8 +127,10 @@ def pytest_report_header(config: pytest.Config) -> list[str]:
         return f"{parts.scheme}://{parts.hostname}:{parts.port or ''}{parts.path}"
 
     required = ", ".join(sorted(required_services())) or "none"
+    chromium, why = _chromium()
     return [
         f"sieuapp services: postgres {shown(*_postgres_url())}; redis {shown(*_redis_url())}; "
+        f"browser {chromium or 'not configured (' + why.split(': ', 1)[-1] + ')'}; "
         f"required: {required}"
     ]
 
@@ -127,3 +151,9 @@ def postgres_url() -> str:
 def redis_url() -> str:
     """The Redis server of this test run (``SIEUAPP_TEST_REDIS_URL``)."""
     return service_url("redis")
+
+
+@pytest.fixture(scope="session")
+def chromium_path() -> str:
+    """The Chromium executable of this test run (``SIEUAPP_TEST_CHROMIUM`` or ``chromium``)."""
+    return service_url("browser")
