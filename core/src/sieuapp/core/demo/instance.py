@@ -28,6 +28,7 @@ from ..tenancy.models import Organization, Tenant
 from ..tenancy.provinces import create_tenant
 from ..tenancy.seed import seed_organizations
 from .accounts import DEMO_ACCOUNTS
+from .assurance import assurance_settings
 
 TENANT = "hue"
 #: Thành phố Huế in the 2025 structure.
@@ -60,6 +61,8 @@ def demo_settings(data_dir: Path) -> Settings:
         # The demo passwords are public: a second factor on them would protect nothing and
         # break the sign-in line the banner prints. SIEUAPP_MFA_ROLES turns it back on.
         **({} if "SIEUAPP_MFA_ROLES" in os.environ else {"mfa_roles": ()}),
+        # SMS codes in the log and a registry of fictional people, so eKYC can be tried.
+        **assurance_settings(os.environ),
     )
 
 
