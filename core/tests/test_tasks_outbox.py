@@ -286,7 +286,8 @@ def test_unknown_task_is_dead_at_once_with_the_reason(platform: Platform) -> Non
     row = message(platform, message_id)
     assert (row.status, row.attempts) == ("dead", 1)
     assert row.last_error == (
-        "LookupError: no task named 'nobody.nothing' is registered (known: courier.deliver)"
+        "LookupError: no task named 'nobody.nothing' is registered "
+        "(known: courier.deliver, personal_data.erase_plugin)"
     )
 
 

@@ -5,9 +5,10 @@ from typing import Any
 from flask_smorest import Blueprint
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 from sieuapp.sdk import Role
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, or_, select
 
 from ..db import current_session
+from ..identity.models import User
 from ..identity.principal import require_principal
 from ..tenancy.context import current_tenant
 from .models import AuditEntry
@@ -15,10 +16,21 @@ from .models import AuditEntry
 blp = Blueprint("audit", __name__, url_prefix="/api/v1/admin", description="Audit log")
 
 
+#: Actions written before anyone is signed in, labelled with the username typed.
+ANONYMOUS_ACTIONS = ("auth.login_failed", "auth.locked")
+
+
 class AuditQuery(Schema):
     action = fields.String(validate=validate.Length(max=80))
     actor = fields.String(validate=validate.Length(max=32), metadata={"description": "user id"})
     target = fields.String(validate=validate.Length(max=200))
+    user = fields.String(
+        validate=validate.Length(min=1, max=32),
+        metadata={
+            "description": "user id: entries where the user acted, was acted for under a "
+            "delegation, or was the target"
+        },
+    )
     plugin = fields.String(validate=validate.Length(max=40))
     since = fields.AwareDateTime()
     until = fields.AwareDateTime()
@@ -67,6 +79,8 @@ def audit_log(query: dict[str, Any]) -> dict[str, Any]:
     ):
         if key in query:
             condition.append(column == query[key])
+    if "user" in query:
+        condition.append(_about_user(query["user"]))
     if "since" in query:
         condition.append(AuditEntry.at >= query["since"])
     if "until" in query:
@@ -86,3 +100,24 @@ def audit_log(query: dict[str, Any]) -> dict[str, Any]:
         "page_size": query["page_size"],
         "entries": entries,
     }
+
+
+def _about_user(user_id: str) -> Any:
+    """Entries about one user: as actor, as the citizen an agent acted for, or as target
+    (written ``user:<id>`` or, by older call sites, the bare id)."""
+    about = [
+        AuditEntry.actor_id == user_id,
+        AuditEntry.on_behalf_of == user_id,
+        AuditEntry.target.in_((user_id, f"user:{user_id}")),
+    ]
+    username = current_session().scalar(select(User.username).where(User.id == user_id))
+    if username is not None:
+        # A failed sign-in knows only the username typed, not whose account it is.
+        about.append(
+            and_(
+                AuditEntry.actor_id.is_(None),
+                AuditEntry.action.in_(ANONYMOUS_ACTIONS),
+                AuditEntry.actor_label == username,
+            )
+        )
+    return or_(*about)

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import has_request_context, request
+from flask import g, has_app_context, has_request_context, request
 from sqlalchemy.orm import Session
 
 from .models import AuditEntry
@@ -21,7 +21,16 @@ def record(
     plugin_id: str | None = None,
     on_behalf_of: str | None = None,
 ) -> AuditEntry:
-    """Add an audit entry to ``session``: it commits, or is lost, with the change it describes."""
+    """Add an audit entry to ``session``: it commits, or is lost, with the change it describes.
+
+    During a request made by an authorized agent for a citizen (a delegation token), an entry
+    whose actor is that citizen is written as the agent acting on behalf of the citizen: done
+    here, once, so that no call site has to know about delegation."""
+    principal = g.get("principal") if has_app_context() else None
+    agent = getattr(principal, "actor_id", None)
+    if agent is not None and on_behalf_of is None and actor_id == principal.user_id:
+        actor_id, on_behalf_of = agent, principal.user_id
+        actor_label = principal.actor_username or actor_label
     entry = AuditEntry(
         tenant_id=tenant_id,
         actor_id=actor_id,

@@ -48,12 +48,22 @@ class RoleOut(Schema):
     organization = fields.String(allow_none=True)
 
 
+class ActingOut(Schema):
+    id = fields.String()
+    username = fields.String()
+
+
 class MeOut(Schema):
     id = fields.String()
     username = fields.String()
     full_name = fields.String()
     roles = fields.List(fields.String())
     tenant = fields.String()
+    acting = fields.Nested(
+        ActingOut,
+        allow_none=True,
+        metadata={"description": "the authorized agent acting for this user (delegation), or null"},
+    )
 
 
 class RoleIn(Schema):
@@ -144,6 +154,11 @@ def me() -> dict[str, Any]:
         "full_name": principal.full_name,
         "roles": sorted(principal.roles),
         "tenant": current_tenant().slug,
+        "acting": (
+            {"id": principal.actor_id, "username": principal.actor_username}
+            if principal.actor_id
+            else None
+        ),
     }
 
 
