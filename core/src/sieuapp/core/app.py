@@ -29,7 +29,7 @@ from .web import api as web_api
 from .web.sessions import LazyCookieSessionInterface
 
 #: The SDK API this host implements; plugins outside their ``sdk_api`` range are refused.
-SDK_API = Version("1.0")
+SDK_API = Version("1.1")
 log = logging.getLogger("sieuapp")
 
 
@@ -82,15 +82,37 @@ def create_app(
 def _register_core(app: Flask, api: web_api.Api) -> None:
     from .audit.api import blp as audit_blp
     from .identity.api import blp as identity_blp
+    from .identity.assurance.api import blp as assurance_blp
+    from .identity.assurance.pages import blp as assurance_pages_blp
+    from .identity.clients_api import blp as clients_blp
+    from .identity.consent_api import blp as consent_blp
+    from .identity.delegation.api import blp as delegation_blp
+    from .identity.delegation.pages import blp as delegation_pages_blp
+    from .identity.federation.views import blp as federation_blp
     from .identity.mfa_api import blp as mfa_blp
+    from .identity.oidc.views import blp as oidc_blp
+    from .identity.pages import blp as pages_blp
+    from .identity.personal_data.api import blp as personal_data_blp
+    from .identity.personal_data.pages import blp as personal_pages_blp
     from .plugins.api import blp as modules_blp
     from .tenancy.api import blp as tenancy_blp
     from .web.health import blp as health_blp
 
     app.register_blueprint(health_blp)
+    app.register_blueprint(pages_blp)
+    app.register_blueprint(federation_blp)
+    app.register_blueprint(oidc_blp)
     for blueprint in (modules_blp, identity_blp, tenancy_blp, audit_blp):
         api.register_blueprint(blueprint)
     api.register_blueprint(mfa_blp)
+    api.register_blueprint(assurance_blp)
+    app.register_blueprint(assurance_pages_blp)
+    api.register_blueprint(clients_blp)
+    api.register_blueprint(consent_blp)
+    api.register_blueprint(delegation_blp)
+    api.register_blueprint(personal_data_blp)
+    app.register_blueprint(personal_pages_blp)
+    app.register_blueprint(delegation_pages_blp)
 
 
 def _request_cycle(app: Flask, runtime: Runtime) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import secrets
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any, get_type_hints
 
@@ -64,6 +64,51 @@ class Settings:
     login_failure_reset: int = 43200
     #: Roles that must sign in with a second factor (TOTP); empty for none.
     mfa_roles: tuple[str, ...] = ("official", "ioc_operator", "province_admin")
+    #: Seconds a browser sign-in (the account pages, the OpenID Provider's login) lasts.
+    browser_login_ttl: int = 43200
+    #: Accounts one client address may register (an IPv6 /64) per ``registration_window``...
+    registration_ip_limit: int = 10
+    #: ... seconds.
+    registration_window: int = 3600
+    #: External OpenID Providers citizens may sign in with (VNeID...): a JSON list, see
+    #: docs/federation.md; it holds client secrets, so it is never logged or shown.
+    federation_providers: str = field(default="", repr=False)
+    #: Seconds a request to an external provider (discovery, JWKS, token) may take.
+    federation_http_timeout: int = 10
+    #: Seconds a provider's discovery document and keys are kept before being fetched again.
+    federation_metadata_ttl: int = 3600
+    #: OpenID Provider: seconds an authorization code stays redeemable (single use; RFC 6749
+    #: recommends at most 600).
+    oidc_code_ttl: int = 60
+    #: Seconds an id_token is valid (its ``exp``); also how long a retired signing key stays in
+    #: the JWKS.
+    oidc_id_token_ttl: int = 600
+    #: Seconds a refresh token is valid; each use rotates it and starts the period again.
+    oidc_refresh_token_ttl: int = 2592000
+    #: Days an id_token signing key signs before a new one takes over (checked when signing).
+    oidc_key_rotation_days: int = 90
+    #: Seconds an access token an agent obtains for a citizen under a delegation lasts (never
+    #: past the delegation's own expiry).
+    delegation_token_ttl: int = 900
+    #: Seconds after a browser sign-in during which the account page may erase the account
+    #: without the password being typed again.
+    erasure_fresh_login: int = 300
+    #: Development only: write SMS messages (one-time codes included) to the log when no
+    #: plugin sends them. Off by default, so that production never logs a code.
+    sms_development_log: bool = False
+    #: Seconds a phone verification code stays valid.
+    phone_code_ttl: int = 300
+    #: Wrong codes one phone verification code survives.
+    phone_code_attempts: int = 5
+    #: Seconds before another code may be sent to the same user or the same number.
+    phone_code_resend_after: int = 60
+    #: Codes one user, or one number, may be sent per 24 hours.
+    phone_code_daily_limit: int = 10
+    #: A CSV or JSON file of national ID records (``national_id``, ``full_name``,
+    #: ``birthdate``) that identity verification checks when no plugin answers; empty: none.
+    identity_registry_file: str = ""
+    #: Failed identity verifications one user may make per 24 hours.
+    identity_attempts: int = 5
     debug: bool = False
 
     @classmethod
