@@ -14,11 +14,10 @@ from ..audit.log import record as audit
 from ..db import utcnow
 from .models import RoleAssignment, Token, User
 from .passwords import hash_password, password_problems, verify_password
-from .principal import token_digest
+from .principal import FIRST_PARTY_CLIENT, token_digest
 
 #: Roles an admin can grant; ``anonymous`` and ``citizen`` are implied, never stored.
 ASSIGNABLE_ROLES = frozenset(ALL_ROLES - {Role.ANONYMOUS.value, Role.CITIZEN.value})
-FIRST_PARTY_CLIENT = "sieuapp-app"
 
 
 def create_user(

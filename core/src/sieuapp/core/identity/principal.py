@@ -13,11 +13,16 @@ from sieuapp.sdk.errors import Forbidden, Unauthorized
 from sqlalchemy import select
 
 from ..db import current_session, utcnow
+from ..plugins._routing import request_plugin
 from ..tenancy.context import current_tenant
 from ..web.i18n import request_language
 from .models import RoleAssignment, Token, User
+from .oidc.models import OAuthClient
 
 F = TypeVar("F", bound=Callable[..., object])
+
+#: The app's own sign-in (password, second factor, delegation); every other client is a third party.
+FIRST_PARTY_CLIENT = "sieuapp-app"
 
 
 @dataclass(frozen=True)
@@ -31,14 +36,41 @@ class Principal:
     token_scope: frozenset[str] = field(default_factory=frozenset)
     #: Organizations the user acts in, by role.
     organizations: tuple[tuple[str, int], ...] = ()
+    #: The authorized agent acting for ``user_id`` under a delegation; None when the user acts.
+    actor_id: str | None = None
+    actor_username: str | None = None
+    #: The OAuth client the token was issued to; a third party's token reaches only the routes
+    #: of the plugin that owns that client (``client_plugin``), never the core's own APIs.
+    client_id: str = FIRST_PARTY_CLIENT
+    client_plugin: str | None = None
 
     def has_role(self, *roles: str) -> bool:
         return bool(self.roles.intersection(roles))
 
 
 ANONYMOUS_ROLES = frozenset({Role.ANONYMOUS.value})
+
 #: The scope of a token issued on a password alone to a user who must enrol a second factor.
 ENROLMENT_SCOPE = "mfa_enroll"
+#: What only the account holder may do, never an agent acting under a delegation: paths under
+#: these prefixes refuse agent tokens (checked in one place, so no view can forget it).
+OWN_ACCOUNT_PATHS: tuple[str, ...] = (
+    "/api/v1/me/delegations",
+    "/api/v1/me/erasure",
+    "/api/v1/me/mfa",
+    "/api/v1/me/password",
+    "/api/v1/me/consents",
+    "/api/v1/admin/delegations",
+)
+AGENT_REFUSED = LocalizedText(
+    "Người được ủy quyền không thể làm việc này thay chủ tài khoản.",
+    "An authorized agent cannot do this for the account holder.",
+)
+THIRD_PARTY_REFUSED = LocalizedText(
+    "Mã truy cập này được cấp cho một ứng dụng khác; nó chỉ dùng được cho dịch vụ của ứng dụng đó.",
+    "This access token was issued to another application; it only reaches that application's "
+    "own service.",
+)
 ENROLMENT_ONLY = LocalizedText(
     "Hãy bật xác thực hai lớp trước khi dùng tài khoản này.",
     "Enrol two-factor authentication before using this account.",
@@ -66,7 +98,36 @@ def current_principal() -> Principal | None:
             raise Unauthorized("The access token is invalid, expired or revoked.")
         g.principal = principal
     _refuse_enrolment_token(g.principal)
+    _refuse_agent_token(g.principal)
+    _refuse_third_party_token(g.principal)
     return g.principal
+
+
+def _refuse_third_party_token(principal: Principal | None) -> None:
+    # A token a user gave a plugin's client carries that user's consent to that plugin only:
+    # it must not manage their account, consents or anything an admin token could.
+    if principal is None or principal.client_id == FIRST_PARTY_CLIENT or not has_request_context():
+        return
+    if principal.client_plugin is not None and request_plugin() == principal.client_plugin:
+        return
+    raise Forbidden(
+        THIRD_PARTY_REFUSED.get(request_language()), {"_request": [THIRD_PARTY_REFUSED.en]}
+    )
+
+
+def own_account_only(view: F) -> F:
+    """Mark a view that an agent acting under a delegation may not call."""
+    view.sieuapp_own_account = True  # type: ignore[attr-defined]
+    return view
+
+
+def _refuse_agent_token(principal: Principal | None) -> None:
+    if principal is None or principal.actor_id is None or not has_request_context():
+        return
+    view = current_app.view_functions.get(request.endpoint or "")
+    if getattr(view, "sieuapp_own_account", False) or request.path.startswith(OWN_ACCOUNT_PATHS):
+        message = AGENT_REFUSED.get(request_language())
+        raise Forbidden(message, {"_request": [AGENT_REFUSED.en]})
 
 
 def accepts_enrolment_token(view: F) -> F:
@@ -101,6 +162,29 @@ def _load(token: str) -> Principal | None:
         return None
     if tok.tenant_id != tenant.id:
         return None
+    client_plugin = None
+    if tok.client_id != FIRST_PARTY_CLIENT:
+        client = session.scalar(select(OAuthClient).where(OAuthClient.client_id == tok.client_id))
+        if client is None or client.disabled_at is not None:
+            return None
+        client_plugin = client.plugin_id
+    agent = session.get(User, tok.actor_id) if tok.actor_id else None
+    if tok.actor_id and (agent is None or not agent.active):
+        return None
+    if agent is not None:
+        # An agent acts for the person as a citizen, never with their official or admin roles.
+        return Principal(
+            user_id=user.id,
+            username=user.username,
+            full_name=user.full_name,
+            tenant_id=tenant.id,
+            roles=frozenset({Role.ANONYMOUS.value, Role.CITIZEN.value}),
+            token_scope=frozenset(tok.scope.split()),
+            actor_id=agent.id,
+            actor_username=agent.username,
+            client_id=tok.client_id,
+            client_plugin=client_plugin,
+        )
     assignments = session.execute(
         select(RoleAssignment.role, RoleAssignment.organization_id).where(
             RoleAssignment.user_id == user.id, RoleAssignment.tenant_id == tenant.id
@@ -115,6 +199,8 @@ def _load(token: str) -> Principal | None:
         roles=frozenset(roles),
         token_scope=frozenset(tok.scope.split()),
         organizations=tuple((r, o) for r, o in assignments if o is not None),
+        client_id=tok.client_id,
+        client_plugin=client_plugin,
     )
 
 

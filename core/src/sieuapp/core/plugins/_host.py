@@ -25,6 +25,7 @@ from ._loader import (
     where,
 )
 from ._record import PluginRecord
+from ._routing import BLUEPRINT_PREFIX
 from ._services import PluginServices
 
 if TYPE_CHECKING:
@@ -32,7 +33,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("sieuapp.plugins")
 MOUNT = "/m"
-BLUEPRINT_PREFIX = "m_"
 
 
 class PluginHost:

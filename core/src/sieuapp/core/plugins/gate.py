@@ -4,21 +4,20 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from flask import abort, request
+from flask import abort
 from sieuapp.sdk.errors import Forbidden, Unauthorized
 
 from ..identity.principal import caller_roles, current_principal
-from ._host import BLUEPRINT_PREFIX
+from ._routing import request_plugin
 
 if TYPE_CHECKING:
     from .._runtime import Runtime
 
 
 def check(runtime: Runtime) -> None:
-    blueprint = request.blueprint
-    if not blueprint or not blueprint.startswith(BLUEPRINT_PREFIX):
+    plugin_id = request_plugin()
+    if plugin_id is None:
         return
-    plugin_id = blueprint.split(".", 1)[0][len(BLUEPRINT_PREFIX) :]
     manifest = runtime.host.manifest(plugin_id)
     state = runtime.tenant_states().get(plugin_id)
     if manifest is None or state is None or not state.enabled:
