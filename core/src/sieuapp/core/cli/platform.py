@@ -62,6 +62,9 @@ def gunicorn_options(host: str, port: int, workers: int, threads: int) -> dict[s
         "worker_class": "gthread",
         "proc_name": "sieuapp",
         "accesslog": "-",
+        # The path without its query string, and no Referer: query strings carry authorization
+        # codes, state and id_token hints, which must never reach a log.
+        "access_log_format": '%(h)s %(t)s "%(m)s %(U)s %(H)s" %(s)s %(b)s %(L)s "%(a)s"',
         "errorlog": "-",
         "post_worker_init": _post_worker_init,
         "worker_exit": _worker_exit,
@@ -157,6 +160,10 @@ def _print_banner(app: Flask, host: str, port: int, report: Any) -> None:
         f'  sign in:  curl -X POST {base}/api/v1/auth/login -H "Content-Type: application/json" '
         """-d '{"username": "admin", "password": "demo-admin-2025"}'"""
     )
+    if settings.sms_development_log:
+        echo(f"  eKYC:     {base}/account/verify/phone (SMS codes go to the log)")
+    if settings.identity_registry_file:
+        echo(f"            CCCD records (fictional): {settings.identity_registry_file}")
     echo("")
 
 
