@@ -66,7 +66,7 @@ def test_a_new_plugin_passes_its_own_tests_once_installed(tmp_path):
     metadata = Parser().parsestr((info / "METADATA").read_text())
     runtime = [r for r in metadata.get_all("Requires-Dist") if "extra ==" not in r]
     assert [re.sub(r"\s", "", r) for r in runtime] in (
-        ["sieuapp-sdk<2,>=1.0"],
+        ["sieuapp-sdk<2,>=1.1"],
         ["sieuapp-sdk>=1.1,<2"],
     )
     assert "[sieuapp.plugins]\nparking = sieuapp_parking" in (info / "entry_points.txt").read_text()

@@ -160,6 +160,8 @@ def _print_banner(app: Flask, host: str, port: int, report: Any) -> None:
         f'  sign in:  curl -X POST {base}/api/v1/auth/login -H "Content-Type: application/json" '
         """-d '{"username": "admin", "password": "demo-admin-2025"}'"""
     )
+    echo(f"  account:  {base}/account (đăng nhập, đăng ký / sign in, register)")
+    echo(f"  OpenID:   {base}/.well-known/openid-configuration")
     if settings.sms_development_log:
         echo(f"  eKYC:     {base}/account/verify/phone (SMS codes go to the log)")
     if settings.identity_registry_file:
