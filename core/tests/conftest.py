@@ -1,11 +1,14 @@
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from flask.testing import FlaskClient
 from sieuapp.core.plugins.synthetic import entry_points_in, plugin_source, write_distribution
 from sieuapp.core.testing import Platform
+
+from .oidc_support import sign_in, with_passwords
 
 
 @pytest.fixture
@@ -37,3 +40,23 @@ def synthetic(plugin_dir: Path):
     write.entry_points = lambda: entry_points_in(plugin_dir)  # type: ignore[attr-defined]
     write.source = plugin_source  # type: ignore[attr-defined]
     return write
+
+
+# The defaults for a module that wants a plain platform and a signed-in browser; a module that
+# needs plugins, settings or other users defines its own ``platform`` (and ``browser``).
+
+
+@pytest.fixture
+def platform(make_platform: Callable[..., Platform]) -> Platform:
+    """No plugins; the seeded users sign in with ``oidc_support.PASSWORD``."""
+    p = make_platform(plugins=[])
+    with_passwords(p)
+    return p
+
+
+@pytest.fixture
+def browser(platform: Platform) -> FlaskClient:
+    """A browser signed in as ``citizen`` through the login form."""
+    client = platform.client()
+    sign_in(client)
+    return client

@@ -22,15 +22,7 @@ from .oidc_support import (
     query_of,
     register_client,
     sign_in,
-    with_passwords,
 )
-
-
-@pytest.fixture
-def platform(make_platform):
-    p = make_platform(plugins=[])
-    with_passwords(p)
-    return p
 
 
 @pytest.fixture

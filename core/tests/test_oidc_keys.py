@@ -8,7 +8,6 @@ import dataclasses
 import json
 from pathlib import Path
 
-import pytest
 from joserfc import jwt
 from joserfc.errors import JoseError
 from joserfc.jwk import KeySet
@@ -18,15 +17,8 @@ from sieuapp.core.identity.oidc.models import SigningKey
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from .oidc_support import install_clock, register_client, sign_in, tokens_for, with_passwords
+from .oidc_support import install_clock, register_client, sign_in, tokens_for
 from .support import database_url, invoke
-
-
-@pytest.fixture
-def platform(make_platform):
-    p = make_platform(plugins=[])
-    with_passwords(p)
-    return p
 
 
 def jwks(platform) -> dict:

@@ -16,27 +16,12 @@ from .oidc_support import (
     register_client,
     sign_in,
     tokens_for,
-    with_passwords,
 )
-
-
-@pytest.fixture
-def platform(make_platform):
-    p = make_platform(plugins=[])
-    with_passwords(p)
-    return p
 
 
 @pytest.fixture
 def rp(platform) -> tuple[str, str]:
     return register_client(platform)
-
-
-@pytest.fixture
-def browser(platform):
-    client = platform.client()
-    sign_in(client)
-    return client
 
 
 def signed_in(client, client_id: str) -> bool:

@@ -9,31 +9,16 @@ from sqlalchemy import select, update
 
 from .oidc_support import (
     bearer,
+    refresh,
     register_client,
-    sign_in,
     token_request,
     tokens_for,
-    with_passwords,
 )
-
-
-@pytest.fixture
-def platform(make_platform):
-    p = make_platform(plugins=[])
-    with_passwords(p)
-    return p
 
 
 @pytest.fixture
 def rp(platform) -> tuple[str, str]:
     return register_client(platform)
-
-
-@pytest.fixture
-def browser(platform):
-    client = platform.client()
-    sign_in(client)
-    return client
 
 
 def revoke(client, rp, token: str, hint: str | None = None):
@@ -55,9 +40,7 @@ def test_revoking_an_access_token(platform, rp, browser):
     assert answer.status_code == 200
     assert userinfo_status(browser, tokens["access_token"]) == 401
     # The refresh token lives on (RFC 7009 2.1 leaves it to the server; we keep it).
-    refreshed = token_request(
-        browser, *rp, {"grant_type": "refresh_token", "refresh_token": tokens["refresh_token"]}
-    )
+    refreshed = refresh(browser, *rp, tokens["refresh_token"])
     assert refreshed.status_code == 200
     with platform.context() as session:
         [entry] = session.scalars(
@@ -73,9 +56,7 @@ def test_revoking_a_refresh_token_revokes_its_family(platform, rp, browser):
     # No hint, or a wrong one: the server looks everywhere.
     assert revoke(browser, rp, tokens["refresh_token"], "access_token").status_code == 200
     assert userinfo_status(browser, tokens["access_token"]) == 401
-    again = token_request(
-        browser, *rp, {"grant_type": "refresh_token", "refresh_token": tokens["refresh_token"]}
-    )
+    again = refresh(browser, *rp, tokens["refresh_token"])
     assert again.json["error"] == "invalid_grant"
 
 
@@ -134,9 +115,7 @@ def test_introspection_of_another_clients_token(platform, rp, browser):
 
 def test_introspection_of_dead_tokens(platform, rp, browser):
     tokens = tokens_for(platform, browser, *rp)
-    refreshed = token_request(
-        browser, *rp, {"grant_type": "refresh_token", "refresh_token": tokens["refresh_token"]}
-    ).json
+    refreshed = refresh(browser, *rp, tokens["refresh_token"]).json
     assert introspect(browser, rp, tokens["refresh_token"]).json == {"active": False}  # rotated
     revoke(browser, rp, refreshed["access_token"])
     assert introspect(browser, rp, refreshed["access_token"]).json == {"active": False}

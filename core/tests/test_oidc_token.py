@@ -20,33 +20,18 @@ from .oidc_support import (
     install_clock,
     obtain_code,
     pkce,
+    refresh,
     register_client,
-    sign_in,
     token_request,
     tokens_for,
-    with_passwords,
 )
 
 ISSUER = "http://hue.sieuapp.test"
 
 
 @pytest.fixture
-def platform(make_platform):
-    p = make_platform(plugins=[])
-    with_passwords(p)
-    return p
-
-
-@pytest.fixture
 def rp(platform) -> tuple[str, str]:
     return register_client(platform)
-
-
-@pytest.fixture
-def browser(platform):
-    client = platform.client()
-    sign_in(client)
-    return client
 
 
 def verify_id_token(client, token: str) -> dict:
@@ -126,23 +111,13 @@ def test_code_reuse_revokes_what_it_issued(platform, rp, browser):
     first = exchange(browser, rp[0], rp[1], code, verifier).json
     assert userinfo_status(browser, first["access_token"]) == 200
     # The refresh token is rotated once, so the family holds two access tokens.
-    refreshed = token_request(
-        browser,
-        rp[0],
-        rp[1],
-        {"grant_type": "refresh_token", "refresh_token": first["refresh_token"]},
-    ).json
+    refreshed = refresh(browser, *rp, first["refresh_token"]).json
     again = exchange(browser, rp[0], rp[1], code, verifier)
     assert again.status_code == 400
     assert again.json["error"] == "invalid_grant"
     assert userinfo_status(browser, first["access_token"]) == 401
     assert userinfo_status(browser, refreshed["access_token"]) == 401
-    after = token_request(
-        browser,
-        rp[0],
-        rp[1],
-        {"grant_type": "refresh_token", "refresh_token": refreshed["refresh_token"]},
-    )
+    after = refresh(browser, *rp, refreshed["refresh_token"])
     assert after.json["error"] == "invalid_grant"
     assert [e.after["reason"] for e in audits(platform, "auth.token_revoked")] == ["code_replay"]
 
@@ -216,12 +191,7 @@ def test_public_client_with_pkce(platform, browser):
     client_id, _ = register_client(platform, public=True)
     tokens = tokens_for(platform, browser, client_id, None)
     assert tokens["id_token"]
-    refreshed = token_request(
-        browser,
-        client_id,
-        None,
-        {"grant_type": "refresh_token", "refresh_token": tokens["refresh_token"]},
-    )
+    refreshed = refresh(browser, client_id, None, tokens["refresh_token"])
     assert refreshed.status_code == 200
 
 
@@ -236,41 +206,21 @@ def test_grant_type_errors(platform, rp, browser):
 
 def test_refresh_rotates_and_reuse_revokes_the_family(platform, rp, browser):
     first = tokens_for(platform, browser, rp[0], rp[1])
-    second = token_request(
-        browser,
-        rp[0],
-        rp[1],
-        {"grant_type": "refresh_token", "refresh_token": first["refresh_token"]},
-    )
+    second = refresh(browser, *rp, first["refresh_token"])
     assert second.status_code == 200
     second = second.json
     assert second["refresh_token"] != first["refresh_token"]
     assert verify_id_token(browser, second["id_token"])["sub"] == platform.users["citizen"].id
     assert "nonce" not in verify_id_token(browser, second["id_token"])
-    third = token_request(
-        browser,
-        rp[0],
-        rp[1],
-        {"grant_type": "refresh_token", "refresh_token": second["refresh_token"]},
-    ).json
+    third = refresh(browser, *rp, second["refresh_token"]).json
     assert userinfo_status(browser, third["access_token"]) == 200
     # The rotated one comes back: someone else holds a copy. Everything of the family dies.
-    reused = token_request(
-        browser,
-        rp[0],
-        rp[1],
-        {"grant_type": "refresh_token", "refresh_token": first["refresh_token"]},
-    )
+    reused = refresh(browser, *rp, first["refresh_token"])
     assert reused.status_code == 400
     assert reused.json["error"] == "invalid_grant"
     for tokens in (first, second, third):
         assert userinfo_status(browser, tokens["access_token"]) == 401
-    latest = token_request(
-        browser,
-        rp[0],
-        rp[1],
-        {"grant_type": "refresh_token", "refresh_token": third["refresh_token"]},
-    )
+    latest = refresh(browser, *rp, third["refresh_token"])
     assert latest.json["error"] == "invalid_grant"
     [entry] = audits(platform, "oauth.refresh_reuse")
     assert entry.after["client_id"] == rp[0]
@@ -295,12 +245,7 @@ def test_expired_refresh_token_and_access_token(platform, rp, browser, monkeypat
     clock.advance(3601)
     assert userinfo_status(browser, tokens["access_token"]) == 401
     clock.advance(30 * 24 * 3600)
-    answer = token_request(
-        browser,
-        rp[0],
-        rp[1],
-        {"grant_type": "refresh_token", "refresh_token": tokens["refresh_token"]},
-    )
+    answer = refresh(browser, *rp, tokens["refresh_token"])
     assert answer.json == {
         "error": "invalid_grant",
         "error_description": "The refresh token has expired.",
@@ -309,62 +254,26 @@ def test_expired_refresh_token_and_access_token(platform, rp, browser, monkeypat
 
 def test_refresh_may_narrow_but_not_widen_the_scope(platform, rp, browser):
     tokens = tokens_for(platform, browser, rp[0], rp[1], scope="openid profile email")
-    wider = token_request(
-        browser,
-        rp[0],
-        rp[1],
-        {
-            "grant_type": "refresh_token",
-            "refresh_token": tokens["refresh_token"],
-            "scope": "openid phone",
-        },
-    )
+    wider = refresh(browser, *rp, tokens["refresh_token"], scope="openid phone")
     assert wider.json["error"] == "invalid_scope"
-    narrower = token_request(
-        browser,
-        rp[0],
-        rp[1],
-        {
-            "grant_type": "refresh_token",
-            "refresh_token": tokens["refresh_token"],
-            "scope": "openid",
-        },
-    )
+    narrower = refresh(browser, *rp, tokens["refresh_token"], scope="openid")
     assert narrower.json["scope"] == "openid"
     assert (
         "name"
         not in browser.get("/oauth/userinfo", headers=bearer(narrower.json["access_token"])).json
     )
     # The refresh token keeps the whole grant.
-    again = token_request(
-        browser,
-        rp[0],
-        rp[1],
-        {"grant_type": "refresh_token", "refresh_token": narrower.json["refresh_token"]},
-    )
+    again = refresh(browser, *rp, narrower.json["refresh_token"])
     assert again.json["scope"] == "openid profile email"
 
 
 def test_refresh_token_of_another_client(platform, rp, browser):
     tokens = tokens_for(platform, browser, rp[0], rp[1])
     other = register_client(platform)
-    answer = token_request(
-        browser,
-        other[0],
-        other[1],
-        {"grant_type": "refresh_token", "refresh_token": tokens["refresh_token"]},
-    )
+    answer = refresh(browser, *other, tokens["refresh_token"])
     assert answer.json["error"] == "invalid_grant"
     # Not counted as a reuse: the owner's token still works.
-    assert (
-        token_request(
-            browser,
-            rp[0],
-            rp[1],
-            {"grant_type": "refresh_token", "refresh_token": tokens["refresh_token"]},
-        ).status_code
-        == 200
-    )
+    assert refresh(browser, *rp, tokens["refresh_token"]).status_code == 200
 
 
 def test_client_credentials_for_partner_back_ends(platform):

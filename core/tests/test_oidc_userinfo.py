@@ -17,7 +17,6 @@ from sqlalchemy import select
 from .oidc_support import (
     bearer,
     register_client,
-    sign_in,
     token_request,
     tokens_for,
     with_passwords,
@@ -37,13 +36,6 @@ def platform(make_platform):
 @pytest.fixture
 def rp(platform) -> tuple[str, str]:
     return register_client(platform)
-
-
-@pytest.fixture
-def browser(platform):
-    client = platform.client()
-    sign_in(client)
-    return client
 
 
 def test_claims_follow_the_scopes(platform, rp, browser):

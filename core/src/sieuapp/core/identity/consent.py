@@ -224,32 +224,34 @@ def revoke(
     return True
 
 
+def _revoke_live(
+    session: Session,
+    model: type[Token] | type[RefreshToken],
+    user_id: str,
+    tenant_id: int,
+    clients: list[str],
+    now: datetime,
+) -> int:
+    """Revoke the user's live tokens of one kind for these clients; how many. Access and
+    refresh tokens carry the same columns for this, so one statement serves both."""
+    return session.execute(
+        update(model)
+        .where(
+            model.user_id == user_id,
+            model.tenant_id == tenant_id,
+            model.client_id.in_(clients),
+            model.revoked_at.is_(None),
+        )
+        .values(revoked_at=now)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+
+
 def _revoke_tokens(
     session: Session, user_id: str, tenant_id: int, clients: list[str], now: datetime
 ) -> dict[str, int]:
-    mine = {"synchronize_session": False}
-    access = session.execute(
-        update(Token)
-        .where(
-            Token.user_id == user_id,
-            Token.tenant_id == tenant_id,
-            Token.client_id.in_(clients),
-            Token.revoked_at.is_(None),
-        )
-        .values(revoked_at=now)
-        .execution_options(**mine)
-    ).rowcount
-    refresh = session.execute(
-        update(RefreshToken)
-        .where(
-            RefreshToken.user_id == user_id,
-            RefreshToken.tenant_id == tenant_id,
-            RefreshToken.client_id.in_(clients),
-            RefreshToken.revoked_at.is_(None),
-        )
-        .values(revoked_at=now)
-        .execution_options(**mine)
-    ).rowcount
+    access = _revoke_live(session, Token, user_id, tenant_id, clients, now)
+    refresh = _revoke_live(session, RefreshToken, user_id, tenant_id, clients, now)
     # A code handed out just before the revocation must not turn into tokens after it.
     codes = session.execute(
         update(AuthorizationCode)
@@ -261,7 +263,7 @@ def _revoke_tokens(
             AuthorizationCode.expires_at > now,
         )
         .values(expires_at=now)
-        .execution_options(**mine)
+        .execution_options(synchronize_session=False)
     ).rowcount
     return {"access_tokens": access, "refresh_tokens": refresh, "codes": codes}
 

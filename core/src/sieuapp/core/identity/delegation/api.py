@@ -9,6 +9,7 @@ from marshmallow import Schema, fields, validate
 from sieuapp.sdk import LocalizedText, Role
 from sieuapp.sdk.errors import Forbidden, NotFound, Unauthorized
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from ..._runtime import runtime_of
 from ...db import current_session
@@ -117,6 +118,31 @@ def _user(principal: Principal) -> User:
     return user
 
 
+def _granted(
+    session: Session,
+    body: dict[str, Any],
+    *,
+    citizen: User,
+    agent: User,
+    recorder: User,
+    evidence: str | None = None,
+) -> dict[str, Any]:
+    """Record the delegation the body describes; its view. The citizen's own grant and an
+    official's recording of a paper form differ only in who records it and the evidence."""
+    delegation = records.grant(
+        session,
+        tenant_id=current_tenant().id,
+        citizen=citizen,
+        agent=agent,
+        purpose=body["purpose"],
+        scope=body["scope"],
+        expires_at=body["expires_at"],
+        recorder=recorder,
+        evidence=evidence,
+    )
+    return records.view(session, delegation)
+
+
 def _in_tenant(delegation_id: int) -> Delegation:
     delegation = current_session().get(Delegation, delegation_id)
     if delegation is None or delegation.tenant_id != current_tenant().id:
@@ -153,17 +179,7 @@ def grant(body: dict[str, Any]) -> dict[str, Any]:
     session = current_session()
     citizen = _user(principal)
     agent = records.find_user(session, body["agent"], "agent", records.UNKNOWN_AGENT)
-    delegation = records.grant(
-        session,
-        tenant_id=current_tenant().id,
-        citizen=citizen,
-        agent=agent,
-        purpose=body["purpose"],
-        scope=body["scope"],
-        expires_at=body["expires_at"],
-        recorder=citizen,
-    )
-    return records.view(session, delegation)
+    return _granted(session, body, citizen=citizen, agent=agent, recorder=citizen)
 
 
 @blp.route("/me/delegations/<int:delegation_id>", methods=["DELETE"])
@@ -238,18 +254,14 @@ def record_from_form(body: dict[str, Any]) -> dict[str, Any]:
     session = current_session()
     citizen = records.find_user(session, body["citizen"], "citizen", records.UNKNOWN_CITIZEN)
     agent = records.find_user(session, body["agent"], "agent", records.UNKNOWN_AGENT)
-    delegation = records.grant(
+    return _granted(
         session,
-        tenant_id=current_tenant().id,
+        body,
         citizen=citizen,
         agent=agent,
-        purpose=body["purpose"],
-        scope=body["scope"],
-        expires_at=body["expires_at"],
         recorder=_user(principal),
         evidence=body["evidence"].strip(),
     )
-    return records.view(session, delegation)
 
 
 @blp.route("/admin/delegations/<int:delegation_id>", methods=["DELETE"])

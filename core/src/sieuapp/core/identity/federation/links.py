@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from datetime import date
-from typing import Any
+from typing import Any, Literal
 
 from sieuapp.sdk import LocalizedText
 from sqlalchemy import func, select
@@ -104,16 +104,33 @@ def link(
         # Linked by a concurrent request in between (the pair is unique): the same refusal.
         session.rollback()
         raise LinkConflict(provider.id) from None
+    # The row was just written from the provider, so it names the same provider and issuer.
+    _audit_own_link(session, "federation.linked", user, row, tenant_id=tenant_id, side="after")
+    return row
+
+
+def _audit_own_link(
+    session: Session,
+    action: str,
+    user: User,
+    row: FederatedIdentity,
+    *,
+    tenant_id: int,
+    side: Literal["before", "after"],
+) -> None:
+    """Audit a change the user made to one of their own links: the link is on the ``after``
+    side when made and on the ``before`` side when removed."""
+    link = {"provider": row.provider, "issuer": row.issuer, "link": row.id}
     audit(
         session,
-        "federation.linked",
+        action,
         tenant_id=tenant_id,
         actor_id=user.id,
         actor_label=user.username,
         target=user.id,
-        after={"provider": provider.id, "issuer": provider.issuer, "link": row.id},
+        before=link if side == "before" else None,
+        after=link if side == "after" else None,
     )
-    return row
 
 
 def unlink(session: Session, user: User, link_id: int, *, tenant_id: int) -> FederatedIdentity:
@@ -127,15 +144,7 @@ def unlink(session: Session, user: User, link_id: int, *, tenant_id: int) -> Fed
         raise LastWayToSignIn(row.provider)
     session.delete(row)
     session.flush()
-    audit(
-        session,
-        "federation.unlinked",
-        tenant_id=tenant_id,
-        actor_id=user.id,
-        actor_label=user.username,
-        target=user.id,
-        before={"provider": row.provider, "issuer": row.issuer, "link": row.id},
-    )
+    _audit_own_link(session, "federation.unlinked", user, row, tenant_id=tenant_id, side="before")
     return row
 
 

@@ -4,10 +4,11 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from sieuapp.sdk import LocalizedText
 from sqlalchemy import or_, select
+from sqlalchemy.engine import ScalarResult
 from sqlalchemy.orm import Session
 
 from ...audit.models import AuditEntry
@@ -52,6 +53,14 @@ def account(user: User) -> dict[str, Any]:
         "has_password": user.password_hash is not None,
         "created_at": _iso(user.created_at),
     }
+
+
+# The records that belong to one user alone and are exported whole, in the order written.
+_Owned = TypeVar("_Owned", Consent, PhoneVerification, IdentityVerification, FederatedIdentity)
+
+
+def _owned(session: Session, model: type[_Owned], uid: str) -> ScalarResult[_Owned]:
+    return session.scalars(select(model).where(model.user_id == uid).order_by(model.id))
 
 
 def core_data(session: Session, user: User) -> dict[str, Any]:
@@ -138,9 +147,7 @@ def core_data(session: Session, user: User) -> dict[str, Any]:
                 "granted_at": _iso(c.granted_at),
                 "revoked_at": _iso(c.revoked_at),
             }
-            for c in session.scalars(
-                select(Consent).where(Consent.user_id == uid).order_by(Consent.id)
-            )
+            for c in _owned(session, Consent, uid)
         ],
         "mfa": {
             "totp_enrolled": totp is not None and totp.confirmed_at is not None,
@@ -155,11 +162,7 @@ def core_data(session: Session, user: User) -> dict[str, Any]:
                     "created_at": _iso(p.created_at),
                     "used_at": _iso(p.used_at),
                 }
-                for p in session.scalars(
-                    select(PhoneVerification)
-                    .where(PhoneVerification.user_id == uid)
-                    .order_by(PhoneVerification.id)
-                )
+                for p in _owned(session, PhoneVerification, uid)
             ],
             "identity_verifications": [
                 {
@@ -171,11 +174,7 @@ def core_data(session: Session, user: User) -> dict[str, Any]:
                     "reference": v.reference,
                     "verified_at": _iso(v.verified_at),
                 }
-                for v in session.scalars(
-                    select(IdentityVerification)
-                    .where(IdentityVerification.user_id == uid)
-                    .order_by(IdentityVerification.id)
-                )
+                for v in _owned(session, IdentityVerification, uid)
             ],
         },
         "federated_identities": [
@@ -186,11 +185,7 @@ def core_data(session: Session, user: User) -> dict[str, Any]:
                 "linked_at": _iso(f.linked_at),
                 "last_login_at": _iso(f.last_login_at),
             }
-            for f in session.scalars(
-                select(FederatedIdentity)
-                .where(FederatedIdentity.user_id == uid)
-                .order_by(FederatedIdentity.id)
-            )
+            for f in _owned(session, FederatedIdentity, uid)
         ],
         "delegations": {
             "given": [_delegation(session, d, slug) for d in given],
