@@ -308,6 +308,23 @@ def test_a_plugins_token_reaches_only_that_plugins_routes(platform):
     assert platform.client(Role.CITIZEN).get("/api/v1/me").status_code == 200
 
 
+def test_a_switched_off_modules_client_signs_no_one_in_and_reads_nothing(platform):
+    taxi = client_of(platform, "taxi")
+    grant(platform, "taxi", "openid", "profile")
+    token = issue(platform, taxi)
+    anyone = platform.client()
+    assert anyone.get("/oauth/userinfo", headers=bearer(token)).status_code == 200
+    platform.disable("taxi")
+    assert anyone.get("/oauth/userinfo", headers=bearer(token)).status_code == 401
+    introspected = anyone.post(
+        "/oauth/introspect", data={"token": token}, auth=(taxi, "any-secret")
+    )
+    assert introspected.status_code == 401 and introspected.json["error"] == "invalid_client"
+    # The other module's client is untouched.
+    water_token = issue(platform, client_of(platform, "water"))
+    assert anyone.get("/oauth/userinfo", headers=bearer(water_token)).status_code == 200
+
+
 def test_revoking_also_kills_tokens_of_a_disabled_client_and_pending_codes(platform):
     user_id, tenant_id = ids(platform)
     taxi = client_of(platform, "taxi")

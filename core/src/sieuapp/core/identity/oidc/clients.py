@@ -12,12 +12,14 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from flask import current_app, has_request_context
 from sieuapp.sdk import Manifest
 from sieuapp.sdk._manifest import redirect_uri_problem
 from sieuapp.sdk.errors import Conflict, InvalidInput
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from ..._runtime import runtime_of
 from ...audit.log import record as audit
 from ...db import utcnow
 from ..consent import STANDARD_SCOPES
@@ -382,9 +384,18 @@ def find_client(session: Session, client_id: str) -> OAuthClient | None:
     if not isinstance(client_id, str) or not client_id:
         return None
     client = session.scalar(select(OAuthClient).where(OAuthClient.client_id == client_id))
-    if client is None or client.disabled_at is not None:
+    if client is None or client.disabled_at is not None or _module_switched_off(client):
         return None
     return client
+
+
+def _module_switched_off(client: OAuthClient) -> bool:
+    # A module the province switched off takes its client with it: no sign-in, no token and no
+    # user data for it until the module is enabled again.
+    if client.kind != "plugin" or not has_request_context():
+        return False
+    state = runtime_of(current_app).tenant_states().get(client.plugin_id or "")
+    return state is not None and not state.enabled
 
 
 def check_secret(client: OAuthClient, secret: str) -> bool:
