@@ -16,7 +16,8 @@ from sieuapp.core.db import unit_of_work
 from sieuapp.core.tasks.models import OutboxMessage
 from sieuapp.core.tasks.outbox import PENDING_KEY
 from sieuapp.core.tenancy.models import Tenant
-from sieuapp.core.testing import Platform, test_database_url
+from sieuapp.core.testing import Platform
+from sieuapp.core.testing import test_database_url as private_database_url
 from sqlalchemy import select
 
 from .support import Child, child_env, parcel_plugin, running
@@ -41,7 +42,8 @@ def is_parent_of(worker: Child, pid: int) -> bool:
 @pytest.fixture
 def database(postgres_url: str) -> str:
     """This test process's own database on the PostgreSQL server."""
-    return test_database_url()
+    # Imported under another name: pytest would collect a module-level ``test_*`` as a test.
+    return private_database_url()
 
 
 @pytest.fixture
