@@ -249,6 +249,7 @@ def test_an_agent_acts_with_citizen_roles_only(platform):
         ("post", "/api/v1/me/erasure", {"password": "x", "confirm": "citizen"}),
         ("get", "/api/v1/me/mfa", None),
         ("post", "/api/v1/me/mfa/totp", None),
+        ("post", "/api/v1/me/mfa/totp/confirm", {"code": "123456"}),
         ("delete", "/api/v1/me/mfa/totp", {"code": "123456"}),
         ("get", "/api/v1/me/consents", None),
         ("delete", "/api/v1/me/consents/hello", None),
@@ -268,6 +269,19 @@ def test_an_agent_token_cannot_touch_what_only_the_holder_may(platform, method, 
         assert session.get(User, platform.users["citizen"].id).active
         assert session.get(Delegation, delegation["id"]).revoked_at is None
         assert session.scalar(select(func.count()).select_from(Delegation)) == 1
+
+
+def test_every_change_to_ones_own_account_is_for_the_holder_only(platform):
+    # The guard that a new /api/v1/me endpoint cannot forget: an agent acts in services for the
+    # citizen, and never changes the account itself.
+    unmarked = [
+        (rule.rule, sorted(rule.methods - {"GET", "HEAD", "OPTIONS"}))
+        for rule in platform.app.url_map.iter_rules()
+        if rule.rule.startswith("/api/v1/me/")
+        and rule.methods - {"GET", "HEAD", "OPTIONS"}
+        and not getattr(platform.app.view_functions[rule.endpoint], "sieuapp_own_account", False)
+    ]
+    assert unmarked == []
 
 
 def test_only_the_agent_obtains_a_token(platform):

@@ -12,7 +12,7 @@ from sieuapp.sdk.errors import NotFound
 from ..db import current_session
 from ..web.i18n import request_language
 from . import consent
-from .principal import require_principal
+from .principal import own_account_only, require_principal
 
 blp = Blueprint("consents", __name__, url_prefix="/api/v1", description="Your consents")
 
@@ -46,6 +46,7 @@ class ConsentsOut(Schema):
     description="Names and purposes in the language of Accept-Language (vi by default).",
     security=[{"bearer": []}],
 )
+@own_account_only
 def list_my_consents() -> tuple[dict[str, Any], int, dict[str, str]]:
     principal = require_principal()
     language = request_language()
@@ -67,6 +68,7 @@ def list_my_consents() -> tuple[dict[str, Any], int, dict[str, str]]:
     "in this tenant; its next request with one of them is answered 401.",
     security=[{"bearer": []}],
 )
+@own_account_only
 def revoke_my_consent(plugin_id: str) -> None:
     principal = require_principal()
     revoked = consent.revoke(

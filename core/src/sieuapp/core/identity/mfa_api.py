@@ -15,7 +15,7 @@ from ..tenancy.context import current_tenant
 from . import accounts, mfa
 from .api import TokenOut
 from .models import User
-from .principal import accepts_enrolment_token, require_principal
+from .principal import accepts_enrolment_token, own_account_only, require_principal
 
 blp = Blueprint(
     "mfa", __name__, url_prefix="/api/v1", description="Two-factor authentication (TOTP)"
@@ -80,6 +80,7 @@ def answer_challenge(body: dict[str, Any]) -> dict[str, Any]:
 @blp.response(200, StatusOut)
 @blp.doc(summary="The caller's second factor", security=[{"bearer": []}])
 @accepts_enrolment_token
+@own_account_only
 def status() -> dict[str, Any]:
     principal = require_principal()
     session = current_session()
@@ -94,6 +95,7 @@ def status() -> dict[str, Any]:
 @blp.response(201, EnrolmentOut)
 @blp.doc(summary="Start TOTP enrolment: a new secret to add to an app", security=[{"bearer": []}])
 @accepts_enrolment_token
+@own_account_only
 def start() -> dict[str, Any]:
     principal = require_principal()
     tenant = current_tenant()
@@ -111,6 +113,7 @@ def start() -> dict[str, Any]:
     security=[{"bearer": []}],
 )
 @accepts_enrolment_token
+@own_account_only
 def confirm(body: dict[str, Any]) -> dict[str, Any]:
     principal = require_principal()
     codes = mfa.confirm_enrolment(
@@ -123,6 +126,7 @@ def confirm(body: dict[str, Any]) -> dict[str, Any]:
 @blp.arguments(CodeIn)
 @blp.response(204)
 @blp.doc(summary="Turn TOTP off, with a current code", security=[{"bearer": []}])
+@own_account_only
 def remove(body: dict[str, Any]) -> None:
     principal = require_principal()
     mfa.disable(current_session(), _user(principal.user_id), body["code"], principal.tenant_id)

@@ -52,16 +52,6 @@ ANONYMOUS_ROLES = frozenset({Role.ANONYMOUS.value})
 
 #: The scope of a token issued on a password alone to a user who must enrol a second factor.
 ENROLMENT_SCOPE = "mfa_enroll"
-#: What only the account holder may do, never an agent acting under a delegation: paths under
-#: these prefixes refuse agent tokens (checked in one place, so no view can forget it).
-OWN_ACCOUNT_PATHS: tuple[str, ...] = (
-    "/api/v1/me/delegations",
-    "/api/v1/me/erasure",
-    "/api/v1/me/mfa",
-    "/api/v1/me/password",
-    "/api/v1/me/consents",
-    "/api/v1/admin/delegations",
-)
 AGENT_REFUSED = LocalizedText(
     "Người được ủy quyền không thể làm việc này thay chủ tài khoản.",
     "An authorized agent cannot do this for the account holder.",
@@ -125,7 +115,7 @@ def _refuse_agent_token(principal: Principal | None) -> None:
     if principal is None or principal.actor_id is None or not has_request_context():
         return
     view = current_app.view_functions.get(request.endpoint or "")
-    if getattr(view, "sieuapp_own_account", False) or request.path.startswith(OWN_ACCOUNT_PATHS):
+    if getattr(view, "sieuapp_own_account", False):
         message = AGENT_REFUSED.get(request_language())
         raise Forbidden(message, {"_request": [AGENT_REFUSED.en]})
 

@@ -229,6 +229,7 @@ def agent_token(body: dict[str, Any], delegation_id: int) -> dict[str, Any]:
 @blp.arguments(DelegationQuery, location="query")
 @blp.response(200, DelegationOut(many=True))
 @blp.doc(summary="This tenant's delegations (officials)", security=[{"bearer": []}])
+@own_account_only
 def tenant_delegations(query: dict[str, Any]) -> list[dict[str, Any]]:
     require_principal(*OFFICIAL_ROLES)
     session = current_session()
@@ -249,6 +250,7 @@ def tenant_delegations(query: dict[str, Any]) -> list[dict[str, Any]]:
     summary="Record a delegation from a citizen's signed paper form (officials)",
     security=[{"bearer": []}],
 )
+@own_account_only
 def record_from_form(body: dict[str, Any]) -> dict[str, Any]:
     principal = require_principal(*OFFICIAL_ROLES)
     session = current_session()
@@ -267,6 +269,7 @@ def record_from_form(body: dict[str, Any]) -> dict[str, Any]:
 @blp.route("/admin/delegations/<int:delegation_id>", methods=["DELETE"])
 @blp.response(200, DelegationOut)
 @blp.doc(summary="Revoke a delegation the caller recorded (officials)", security=[{"bearer": []}])
+@own_account_only
 def revoke_recorded(delegation_id: int) -> dict[str, Any]:
     principal = require_principal(*OFFICIAL_ROLES)
     session = current_session()
