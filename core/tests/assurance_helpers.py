@@ -6,15 +6,17 @@ from __future__ import annotations
 import json
 import logging
 import re
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
-from sieuapp.core.identity.assurance import clock as assurance_clock
 from sieuapp.core.identity.models import User
 from sieuapp.core.testing import Platform
 from sqlalchemy import select
+
+from . import support
+from .support import Clock
 
 T0 = datetime(2026, 11, 23, 8, 0, 0, tzinfo=UTC)
 SMS_LOG = re.compile(r"development SMS to (\+84\d{9}): .*?\b(\d{6})\b")
@@ -24,23 +26,9 @@ AN = {"national_id": "046090123456", "full_name": "Nguyễn Văn An", "birthdate
 BINH = {"national_id": "048185654321", "full_name": "Trần Thị Bình", "birthdate": "1985-01-02"}
 
 
-class Clock:
-    """The time the assurance flows read; a test moves it instead of waiting."""
-
-    def __init__(self, now: datetime = T0) -> None:
-        self.now = now
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def advance(self, seconds: float) -> None:
-        self.now += timedelta(seconds=seconds)
-
-
 def install_clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
-    fake = Clock()
-    monkeypatch.setattr(assurance_clock, "now", fake)
-    return fake
+    """Identity's clock from :data:`T0`."""
+    return support.install_clock(monkeypatch, T0)
 
 
 def write_registry(folder: Path, records: list[dict[str, str]] | None = None) -> Path:

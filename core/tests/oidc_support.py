@@ -7,54 +7,23 @@ import base64
 import hashlib
 import re
 import secrets
-from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-import pytest
 from flask.testing import FlaskClient
-from sieuapp.core.db import utcnow
-from sieuapp.core.identity.models import User
-from sieuapp.core.identity.oidc import clock as oidc_clock
 from sieuapp.core.identity.oidc.models import OAuthClient
-from sieuapp.core.identity.passwords import hash_password
 from sieuapp.core.identity.principal import token_digest
 from sieuapp.core.tenancy.models import Tenant
 from sqlalchemy import select
 from werkzeug.test import TestResponse
 
-PASSWORD = "mat-khau-dai"
+from .pages_helpers import PASSWORD, with_passwords  # noqa: F401  (shared with the OIDC tests)
+
 REDIRECT = "https://rp.example/callback"
 LOGOUT_REDIRECT = "https://rp.example/signed-out"
 ALL_SCOPES = "openid profile email phone offline_access verified_claims"
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 HIDDEN = re.compile(r'<input type="hidden" name="([^"]+)" value="([^"]*)"')
-
-
-class Clock:
-    """The time the OpenID Provider reads; a test moves it instead of waiting."""
-
-    def __init__(self, now: datetime) -> None:
-        self.now = now
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def advance(self, seconds: float) -> None:
-        self.now += timedelta(seconds=seconds)
-
-
-def install_clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
-    # Starts at the real time: the browser login stamps auth_time with the real clock.
-    fake = Clock(utcnow())
-    monkeypatch.setattr(oidc_clock, "now", fake)
-    return fake
-
-
-def with_passwords(platform) -> None:
-    with platform.context() as session:
-        for user in session.scalars(select(User)):
-            user.password_hash = hash_password(PASSWORD)
 
 
 def register_client(

@@ -16,21 +16,10 @@ from sieuapp.core.tenancy.context import current_tenant
 from sieuapp.core.testing import Platform
 from sqlalchemy import select
 
+from .support import Clock
+
 PASSWORD = "mat-khau-dai"
 T0 = datetime(2026, 11, 23, 8, 0, 0, tzinfo=UTC)
-
-
-class Clock:
-    """The time mfa.py reads; a test moves it instead of waiting."""
-
-    def __init__(self, now: datetime = T0) -> None:
-        self.now = now
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def advance(self, seconds: float) -> None:
-        self.now += timedelta(seconds=seconds)
 
 
 def with_passwords(platform: Platform) -> Platform:

@@ -14,13 +14,15 @@ import sys
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
 import requests
 from click.testing import CliRunner, Result
 from sieuapp.core.cli import main
-from sieuapp.core.db import make_engine
+from sieuapp.core.db import make_engine, utcnow
+from sieuapp.core.identity import clock as identity_clock
 from sieuapp.core.plugins.synthetic import plugin_source
 from sieuapp.core.testing import reset_database, test_database_url
 
@@ -39,6 +41,29 @@ def invoke(args: Sequence[str], env: Mapping[str, str], code: int = 0) -> Result
         raise result.exception
     assert result.exit_code == code, result.output
     return result
+
+
+# -- time -------------------------------------------------------------------------------------
+
+
+class Clock:
+    """The time identity reads (``identity.clock``); a test moves it instead of waiting."""
+
+    def __init__(self, now: datetime) -> None:
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += timedelta(seconds=seconds)
+
+
+def install_clock(monkeypatch: pytest.MonkeyPatch, start: datetime | None = None) -> Clock:
+    """Replace identity's clock for one test, from ``start`` (now by default)."""
+    fake = Clock(start or utcnow())
+    monkeypatch.setattr(identity_clock, "now", fake)
+    return fake
 
 
 # -- databases --------------------------------------------------------------------------------

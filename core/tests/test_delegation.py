@@ -10,7 +10,6 @@ import pytest
 from sieuapp.core.audit.models import AuditEntry
 from sieuapp.core.db import unit_of_work
 from sieuapp.core.identity import accounts
-from sieuapp.core.identity.delegation import records
 from sieuapp.core.identity.delegation.models import Delegation
 from sieuapp.core.identity.models import Token, User
 from sieuapp.core.identity.passwords import hash_password
@@ -19,25 +18,14 @@ from sieuapp.core.tenancy.provinces import create_tenant
 from sqlalchemy import func, select
 
 from .pages_helpers import PASSWORD, csrf, log_in
+from .support import Clock, install_clock
 
 PAGE = "/account/delegations"
 
 
-class Clock:
-    """The time the delegation records read; a test moves it instead of waiting."""
-
-    def __init__(self) -> None:
-        self.now = datetime.now(UTC)
-
-    def __call__(self) -> datetime:
-        return self.now
-
-
 @pytest.fixture
 def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
-    fake = Clock()
-    monkeypatch.setattr(records, "clock", fake)
-    return fake
+    return install_clock(monkeypatch)
 
 
 @pytest.fixture

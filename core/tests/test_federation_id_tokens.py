@@ -7,8 +7,9 @@ from datetime import UTC, datetime
 import pytest
 from joserfc import jwt
 from joserfc.jwk import ECKey, KeySet, OctKey, RSAKey
-from sieuapp.core.identity.federation import id_tokens
 from sieuapp.core.identity.federation.id_tokens import InvalidIdToken, token_hash, verify_id_token
+
+from .support import install_clock
 
 ISSUER = "https://idp.example.vn"
 CLIENT = "sieuapp-hue"
@@ -19,7 +20,7 @@ T = int(NOW.timestamp())
 
 @pytest.fixture(autouse=True)
 def clock(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(id_tokens, "clock", lambda: NOW)
+    install_clock(monkeypatch, NOW)
 
 
 @pytest.fixture(scope="module")

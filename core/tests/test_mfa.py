@@ -11,6 +11,8 @@ from sieuapp.core.tenancy.models import Tenant
 from sieuapp.sdk import Role
 from sqlalchemy import func, select
 
+from .support import Clock, install_clock
+
 PASSWORD = "mat-khau-dai"
 T0 = datetime(2026, 11, 23, 8, 0, 0, tzinfo=UTC)
 
@@ -25,24 +27,9 @@ RFC6238_SHA1 = [
 ]
 
 
-class Clock:
-    """The time mfa.py reads; a test moves it instead of waiting."""
-
-    def __init__(self, now: datetime) -> None:
-        self.now = now
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def advance(self, seconds: float) -> None:
-        self.now += timedelta(seconds=seconds)
-
-
 @pytest.fixture
 def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
-    fake = Clock(T0)
-    monkeypatch.setattr(mfa, "clock", fake)
-    return fake
+    return install_clock(monkeypatch, T0)
 
 
 @pytest.fixture

@@ -17,12 +17,12 @@ from .oidc_support import (
     authorize_params,
     consent,
     hidden_fields,
-    install_clock,
     pkce,
     query_of,
     register_client,
     sign_in,
 )
+from .support import install_clock
 
 
 @pytest.fixture

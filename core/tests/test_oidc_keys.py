@@ -17,8 +17,8 @@ from sieuapp.core.identity.oidc.models import SigningKey
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from .oidc_support import install_clock, register_client, sign_in, tokens_for
-from .support import database_url, invoke
+from .oidc_support import register_client, sign_in, tokens_for
+from .support import database_url, install_clock, invoke
 
 
 def jwks(platform) -> dict:

@@ -10,13 +10,13 @@ from .oidc_support import (
     LOGOUT_REDIRECT,
     authorize_params,
     hidden_fields,
-    install_clock,
     pkce,
     query_of,
     register_client,
     sign_in,
     tokens_for,
 )
+from .support import install_clock
 
 
 @pytest.fixture

@@ -17,7 +17,6 @@ from sqlalchemy import func, select
 from .oidc_support import (
     bearer,
     exchange,
-    install_clock,
     obtain_code,
     pkce,
     refresh,
@@ -25,6 +24,7 @@ from .oidc_support import (
     token_request,
     tokens_for,
 )
+from .support import install_clock
 
 ISSUER = "http://hue.sieuapp.test"
 

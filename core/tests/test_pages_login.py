@@ -17,6 +17,7 @@ from sqlalchemy import func, select
 
 from .pages_helpers import (
     PASSWORD,
+    T0,
     Clock,
     code_for,
     csrf,
@@ -27,6 +28,7 @@ from .pages_helpers import (
     post_form,
     with_passwords,
 )
+from .support import install_clock
 
 WRONG_VI = "Sai tên đăng nhập hoặc mật khẩu."
 WRONG_EN = "Wrong username or password."
@@ -34,9 +36,7 @@ WRONG_EN = "Wrong username or password."
 
 @pytest.fixture
 def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
-    fake = Clock()
-    monkeypatch.setattr(mfa, "clock", fake)
-    return fake
+    return install_clock(monkeypatch, T0)
 
 
 @pytest.fixture

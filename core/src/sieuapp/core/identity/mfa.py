@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from collections.abc import Callable, Iterable
-from datetime import datetime, timedelta
+from collections.abc import Iterable
+from datetime import timedelta
 from typing import Any, Literal, NoReturn
 
 from flask import has_request_context
@@ -22,9 +22,8 @@ from sqlalchemy.orm import Session
 
 from .._runtime import runtime_of
 from ..audit.log import record as audit
-from ..db import utcnow
 from ..web.i18n import request_language
-from . import accounts, totp
+from . import accounts, clock, totp
 from .models import MfaChallenge, RecoveryCode, RoleAssignment, TotpCredential, User
 from .principal import ENROLMENT_SCOPE, token_digest
 
@@ -39,8 +38,6 @@ RECOVERY_CODE_COUNT = 10
 _RECOVERY_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"
 _RECOVERY_LENGTH = 16
 
-#: The time source; tests replace it to step through TOTP windows without waiting.
-clock: Callable[[], datetime] = utcnow
 
 Method = Literal["totp", "recovery_code"]
 
@@ -136,7 +133,7 @@ def confirm_enrolment(session: Session, user: User, code: str, tenant_id: int) -
         )
     if not _accept_totp(session, pending, code):
         _failed(session, user, tenant_id, "enrolment", status=422)
-    pending.confirmed_at = clock()
+    pending.confirmed_at = clock.now()
     codes = _new_recovery_codes(session, user.id)
     _audit(
         session,
@@ -174,7 +171,7 @@ def disable(session: Session, user: User, code: str, tenant_id: int) -> None:
 
 
 def _accept_totp(session: Session, cred: TotpCredential, code: str) -> bool:
-    step = totp.matching_step(totp.decode_secret(cred.secret), code, clock().timestamp())
+    step = totp.matching_step(totp.decode_secret(cred.secret), code, clock.now().timestamp())
     if step is None:
         return False
     # A conditional update, so two requests racing with one code cannot both win.
@@ -200,7 +197,7 @@ def _use_recovery_code(session: Session, user_id: str, code: str) -> bool:
             RecoveryCode.code_hash == digest,
             RecoveryCode.used_at.is_(None),
         )
-        .values(used_at=clock())
+        .values(used_at=clock.now())
         .execution_options(synchronize_session=False)
     ).rowcount
     return used == 1
@@ -265,7 +262,7 @@ def login_step(session: Session, user: User, tenant_id: int, ttl: int) -> dict[s
                 token_hash=token_digest(secret),
                 user_id=user.id,
                 tenant_id=tenant_id,
-                expires_at=clock() + timedelta(seconds=CHALLENGE_TTL),
+                expires_at=clock.now() + timedelta(seconds=CHALLENGE_TTL),
             )
         )
         session.flush()
@@ -288,7 +285,7 @@ def redeem_challenge(
         challenge is None
         or challenge.tenant_id != tenant_id
         or challenge.used_at is not None
-        or challenge.expires_at <= clock()
+        or challenge.expires_at <= clock.now()
         or challenge.failures >= CHALLENGE_MAX_FAILURES
     ):
         message = _say(
@@ -312,7 +309,7 @@ def redeem_challenge(
     taken = session.execute(
         update(MfaChallenge)
         .where(MfaChallenge.id == challenge.id, MfaChallenge.used_at.is_(None))
-        .values(used_at=clock())
+        .values(used_at=clock.now())
         .execution_options(synchronize_session=False)
     ).rowcount
     if taken != 1:

@@ -21,8 +21,9 @@ from sqlalchemy.orm import Session
 from ..._runtime import runtime_of
 from ...audit.log import record as audit
 from ...audit.models import AuditEntry
+from .. import clock
 from ..models import User
-from . import clock, national_id, providers
+from . import national_id, providers
 from .errors import RetryLater
 from .levels import TRUST_FRAMEWORK, acr_for, latest_verification
 from .models import IdentityVerification

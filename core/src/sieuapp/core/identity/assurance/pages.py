@@ -14,9 +14,10 @@ from sieuapp.sdk.errors import InvalidInput, PlatformError
 
 from ...db import current_session
 from ...tenancy.context import current_tenant
+from .. import clock
 from ..browser import check_csrf, current_login, login_url, page_language, render_page
 from ..models import User
-from . import clock, identity, national_id, phone
+from . import identity, national_id, phone
 from .errors import RetryLater
 from .levels import latest_verification
 

@@ -22,8 +22,9 @@ from sqlalchemy.orm import Session
 
 from ..._runtime import runtime_of
 from ...audit.log import record as audit
+from .. import clock
 from ..models import User
-from . import clock, phone_numbers, providers
+from . import phone_numbers, providers
 from .errors import RetryLater
 from .levels import acr_for
 from .models import PhoneVerification

@@ -7,8 +7,9 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from ..._runtime import runtime_of
+from .. import clock
 from ..models import User
-from . import clock, national_id, phone
+from . import national_id, phone
 from .levels import acr_for, latest_verification
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
@@ -16,13 +16,10 @@ from ..._runtime import runtime_of
 from ...audit.log import record as audit
 from ...db import utcnow
 from ...web.i18n import request_language
-from .. import accounts
+from .. import accounts, clock
 from ..consent import STANDARD_SCOPES
 from ..models import Token, User
 from .models import Delegation
-
-#: The time this module reads; tests move it instead of waiting.
-clock: Callable[[], datetime] = utcnow
 
 UNKNOWN_AGENT = LocalizedText(
     "Không có tài khoản nào với tên đăng nhập này.", "No account has this username."
@@ -80,7 +77,7 @@ def find_user(session: Session, username: str, field: str, unknown: LocalizedTex
 def is_live(delegation: Delegation) -> bool:
     """Neither revoked nor expired."""
     return delegation.revoked_at is None and (
-        delegation.expires_at is None or delegation.expires_at > clock()
+        delegation.expires_at is None or delegation.expires_at > clock.now()
     )
 
 
@@ -145,7 +142,7 @@ def grant(
     problems: dict[str, list[str]] = {}
     if agent.id == citizen.id:
         problems["agent"] = [say(SELF_AGENT)]
-    if expires_at is not None and expires_at <= clock():
+    if expires_at is not None and expires_at <= clock.now():
         problems["expires_at"] = [say(PAST_EXPIRY)]
     if problems:
         raise InvalidInput(
@@ -159,7 +156,7 @@ def grant(
         scope=parse_scope(scope, known_scopes()),
         recorded_by=recorder.id,
         evidence=evidence,
-        granted_at=clock(),
+        granted_at=clock.now(),
         expires_at=expires_at,
     )
     session.add(delegation)
@@ -182,7 +179,7 @@ def revoke(session: Session, delegation: Delegation, by: User) -> bool:
     already was. Audited as ``delegation.revoked``."""
     if delegation.revoked_at is not None:
         return False
-    delegation.revoked_at = clock()
+    delegation.revoked_at = clock.now()
     # Tokens do not name their delegation: every token of this agent for this citizen in this
     # tenant goes, which errs on the side of the citizen when two delegations overlap.
     session.execute(

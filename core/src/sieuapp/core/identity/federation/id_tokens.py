@@ -6,17 +6,14 @@ import base64
 import hashlib
 import hmac
 from collections.abc import Callable, Mapping
-from datetime import datetime
 from typing import Any
 
 from joserfc import jws, jwt
 from joserfc.errors import BadSignatureError, InvalidKeyIdError, JoseError
 from joserfc.jwk import KeySet
 
-from ...db import utcnow
+from .. import clock
 
-#: The time id_tokens are checked against; tests replace it instead of waiting.
-clock: Callable[[], datetime] = utcnow
 #: Clocks of two machines differ a little; this much is forgiven on ``exp`` and ``iat``.
 LEEWAY_SECONDS = 60
 #: An id_token issued longer ago than this is refused even when it has not expired.
@@ -113,7 +110,7 @@ def _check_claims(claims: Mapping[str, Any], *, issuer: str, client_id: str, non
     azp = claims.get("azp")
     if (len(audiences) > 1 or azp is not None) and azp != client_id:
         raise InvalidIdToken("authorized party is another client")
-    now = clock().timestamp()
+    now = clock.now().timestamp()
     if _number(claims, "exp") + LEEWAY_SECONDS <= now:
         raise InvalidIdToken("expired")
     issued = _number(claims, "iat")

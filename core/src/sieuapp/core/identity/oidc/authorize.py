@@ -34,6 +34,7 @@ from werkzeug.datastructures import MultiDict
 
 from ..._runtime import runtime_of
 from ...db import utcnow
+from .. import clock
 from ..assurance.levels import ACR_VALUES, level_of
 from ..browser import (
     BrowserLogin,
@@ -45,7 +46,6 @@ from ..browser import (
 )
 from ..consent import grant, granted_scopes, scope_purposes
 from ..models import User
-from . import clock
 from .clients import consent_key, find_client
 from .errors import PageError, echoed, redirect_to
 from .metadata import AUTHORIZE

@@ -9,7 +9,8 @@ from authlib.oidc.core.util import create_half_hash
 from sqlalchemy.orm import Session
 
 from ..._runtime import runtime_of
-from . import clock, keys
+from .. import clock
+from . import keys
 from .tokens import Authentication
 
 

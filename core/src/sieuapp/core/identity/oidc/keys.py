@@ -24,7 +24,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from ..._runtime import runtime_of
-from . import clock
+from .. import clock
 from .models import SigningKey
 
 ALGORITHM = "RS256"

@@ -19,9 +19,9 @@ from sqlalchemy.orm import Session
 from ..._runtime import runtime_of
 from ...audit.log import record as audit
 from ...db import new_id
+from .. import clock
 from ..models import Token, User
 from ..principal import token_digest
-from . import clock
 from .models import AuthorizationCode, OAuthClient, RefreshToken
 
 #: RFC 7636 4.1: 43 to 128 characters of [A-Z] / [a-z] / [0-9] / "-" / "." / "_" / "~".

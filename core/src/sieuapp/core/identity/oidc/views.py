@@ -20,12 +20,13 @@ from sqlalchemy.orm import Session
 from ...audit.log import record as audit
 from ...db import current_session
 from ...tenancy.context import current_tenant
+from .. import clock
 from ..assurance.levels import verified_claims
 from ..claims import released_claims
 from ..consent import granted_scopes
 from ..models import Token, User
 from . import authorize as authorization
-from . import clock, keys
+from . import keys
 from .client_auth import authenticate_client
 from .clients import consent_key, find_client
 from .errors import NO_STORE, PageError, echoed, error_page, json_error, redirect_error
