@@ -20,9 +20,9 @@ from pathlib import Path
 import pytest
 import requests
 from click.testing import CliRunner, Result
+from sieuapp.core import clock as platform_clock
 from sieuapp.core.cli import main
 from sieuapp.core.db import make_engine, utcnow
-from sieuapp.core.identity import clock as identity_clock
 from sieuapp.core.plugins.synthetic import plugin_source
 from sieuapp.core.testing import reset_database, test_database_url
 
@@ -47,7 +47,7 @@ def invoke(args: Sequence[str], env: Mapping[str, str], code: int = 0) -> Result
 
 
 class Clock:
-    """The time identity reads (``identity.clock``); a test moves it instead of waiting."""
+    """The platform's clock (``sieuapp.core.clock``); a test moves it instead of waiting."""
 
     def __init__(self, now: datetime) -> None:
         self.now = now
@@ -60,9 +60,9 @@ class Clock:
 
 
 def install_clock(monkeypatch: pytest.MonkeyPatch, start: datetime | None = None) -> Clock:
-    """Replace identity's clock for one test, from ``start`` (now by default)."""
+    """Replace the platform clock for one test, from ``start`` (now by default)."""
     fake = Clock(start or utcnow())
-    monkeypatch.setattr(identity_clock, "now", fake)
+    monkeypatch.setattr(platform_clock, "now", fake)
     return fake
 
 

@@ -20,10 +20,11 @@ from sieuapp.sdk.errors import Conflict, InvalidInput, Unauthorized
 from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
+from .. import clock
 from .._runtime import runtime_of
 from ..audit.log import record as audit
 from ..web.i18n import request_language
-from . import accounts, clock, totp
+from . import accounts, totp
 from .models import MfaChallenge, RecoveryCode, RoleAssignment, TotpCredential, User
 from .principal import ENROLMENT_SCOPE, token_digest
 

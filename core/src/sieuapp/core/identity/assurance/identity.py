@@ -18,10 +18,10 @@ from sieuapp.sdk.errors import Conflict, Forbidden, InvalidInput
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from ... import clock
 from ..._runtime import runtime_of
 from ...audit.log import record as audit
 from ...audit.models import AuditEntry
-from .. import clock
 from ..models import User
 from . import national_id, providers
 from .errors import RetryLater

@@ -12,9 +12,9 @@ from flask import Blueprint, Response, redirect, request
 from sieuapp.sdk import LocalizedText
 from sieuapp.sdk.errors import InvalidInput, PlatformError
 
+from ... import clock
 from ...db import current_session
 from ...tenancy.context import current_tenant
-from .. import clock
 from ..browser import check_csrf, current_login, login_url, page_language, render_page
 from ..models import User
 from . import identity, national_id, phone

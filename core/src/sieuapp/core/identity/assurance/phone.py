@@ -20,9 +20,9 @@ from sieuapp.sdk.errors import Conflict, InvalidInput
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
+from ... import clock
 from ..._runtime import runtime_of
 from ...audit.log import record as audit
-from .. import clock
 from ..models import User
 from . import phone_numbers, providers
 from .errors import RetryLater

@@ -6,8 +6,8 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from ... import clock
 from ..._runtime import runtime_of
-from .. import clock
 from ..models import User
 from . import national_id, phone
 from .levels import acr_for, latest_verification

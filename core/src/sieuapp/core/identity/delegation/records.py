@@ -12,11 +12,12 @@ from sieuapp.sdk.errors import Conflict, InvalidInput
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
+from ... import clock
 from ..._runtime import runtime_of
 from ...audit.log import record as audit
 from ...db import utcnow
 from ...web.i18n import request_language
-from .. import accounts, clock
+from .. import accounts
 from ..consent import STANDARD_SCOPES
 from ..models import Token, User
 from .models import Delegation

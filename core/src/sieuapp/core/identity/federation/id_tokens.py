@@ -12,7 +12,7 @@ from joserfc import jws, jwt
 from joserfc.errors import BadSignatureError, InvalidKeyIdError, JoseError
 from joserfc.jwk import KeySet
 
-from .. import clock
+from ... import clock
 
 #: Clocks of two machines differ a little; this much is forgiven on ``exp`` and ``iat``.
 LEEWAY_SECONDS = 60

@@ -32,9 +32,9 @@ from sieuapp.sdk import LocalizedText
 from sqlalchemy.orm import Session
 from werkzeug.datastructures import MultiDict
 
+from ... import clock
 from ..._runtime import runtime_of
 from ...db import utcnow
-from .. import clock
 from ..assurance.levels import ACR_VALUES, level_of
 from ..browser import (
     BrowserLogin,

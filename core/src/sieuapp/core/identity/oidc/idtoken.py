@@ -8,8 +8,8 @@ from typing import Any
 from authlib.oidc.core.util import create_half_hash
 from sqlalchemy.orm import Session
 
+from ... import clock
 from ..._runtime import runtime_of
-from .. import clock
 from . import keys
 from .tokens import Authentication
 

@@ -23,8 +23,8 @@ from joserfc.jwk import KeySet, RSAKey
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
+from ... import clock
 from ..._runtime import runtime_of
-from .. import clock
 from .models import SigningKey
 
 ALGORITHM = "RS256"

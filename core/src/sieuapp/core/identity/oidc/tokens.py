@@ -16,10 +16,10 @@ from authlib.oauth2.rfc7636 import create_s256_code_challenge
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from ... import clock
 from ..._runtime import runtime_of
 from ...audit.log import record as audit
 from ...db import new_id
-from .. import clock
 from ..models import Token, User
 from ..principal import token_digest
 from .models import AuthorizationCode, OAuthClient, RefreshToken

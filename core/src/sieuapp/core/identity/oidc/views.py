@@ -17,10 +17,10 @@ from authlib.oauth2.rfc6749.errors import (
 from flask import Blueprint, Response, jsonify, request
 from sqlalchemy.orm import Session
 
+from ... import clock
 from ...audit.log import record as audit
 from ...db import current_session
 from ...tenancy.context import current_tenant
-from .. import clock
 from ..assurance.levels import verified_claims
 from ..claims import released_claims
 from ..consent import granted_scopes
