@@ -14,7 +14,20 @@ from ..identity.models import (
     User,
 )
 from ..identity.oidc.models import AuthorizationCode, OAuthClient, RefreshToken, SigningKey
+from ..notifications.models import Notification
 from ..plugins.models import ModuleState
+from ..reports.models import (
+    Holiday,
+    Open311Client,
+    Report,
+    ReportAttribute,
+    ReportCategory,
+    ReportEvent,
+    ReportFollower,
+    ReportPhoto,
+    RoutingRule,
+    UnitBoundary,
+)
 from ..tasks.models import OutboxMessage
 from ..tenancy.models import AdministrativeUnit, Organization, Tenant
 
@@ -25,19 +38,30 @@ __all__ = [
     "Consent",
     "Delegation",
     "FederatedIdentity",
+    "Holiday",
     "IdentityVerification",
     "MfaChallenge",
     "ModuleState",
+    "Notification",
     "OAuthClient",
+    "Open311Client",
     "Organization",
     "OutboxMessage",
     "PhoneVerification",
     "RecoveryCode",
     "RefreshToken",
+    "Report",
+    "ReportAttribute",
+    "ReportCategory",
+    "ReportEvent",
+    "ReportFollower",
+    "ReportPhoto",
     "RoleAssignment",
+    "RoutingRule",
     "SigningKey",
     "Tenant",
     "Token",
     "TotpCredential",
+    "UnitBoundary",
     "User",
 ]

@@ -1,0 +1,1 @@
+"""What the platform tells a user: an inbox every service writes to."""
