@@ -9,6 +9,7 @@ from datetime import datetime
 
 import pytest
 from sieuapp.core import create_app
+from sieuapp.core.app import SDK_API
 from sieuapp.core.audit.models import AuditEntry
 from sieuapp.core.db import unit_of_work
 from sieuapp.core.plugins.models import ModuleState
@@ -228,7 +229,7 @@ def test_the_list_shows_every_plugin_with_its_state_and_failed_ones_with_the_rea
     assert set(plugins) == {"broken", "meter", "plain", "spare"}
     assert plugins["broken"]["status"] == "failed"
     assert plugins["broken"]["problems"] == [
-        "manifest sdk_api: the plugin needs SDK API >=2, this platform implements 1.1"
+        f"manifest sdk_api: the plugin needs SDK API >=2, this platform implements {SDK_API}"
     ]
     assert plugins["plain"]["state"]["enabled"] is True
     assert plugins["spare"]["status"] == "loaded"
@@ -282,7 +283,7 @@ def test_a_failed_plugin_is_409_with_the_reason(platform, admin, method, path, b
     error = assert_error(getattr(admin, method)(f"{BASE}/{path}", json=body), 409, "conflict")
     assert "needs SDK API >=2" in error["message"]
     assert error["errors"]["plugin"] == [
-        "manifest sdk_api: the plugin needs SDK API >=2, this platform implements 1.1"
+        f"manifest sdk_api: the plugin needs SDK API >=2, this platform implements {SDK_API}"
     ]
     unchanged.check()
 

@@ -7,6 +7,7 @@ import textwrap
 from pathlib import Path
 
 import pytest
+from sieuapp.core.app import SDK_API
 
 GOOD = "good"
 
@@ -109,7 +110,7 @@ CASES = {
     ),
     "future_sdk": (
         lambda s: s("future_sdk", s.source("future_sdk", sdk_api=">=2")),
-        ["manifest sdk_api: the plugin needs SDK API >=2, this platform implements 1.1"],
+        [f"manifest sdk_api: the plugin needs SDK API >=2, this platform implements {SDK_API}"],
     ),
     "bad_argument": (
         lambda s: s(

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from sieuapp.core.app import SDK_API
 from sieuapp.core.cli import main
 from sieuapp.core.plugins.synthetic import plugin_source, write_distribution
 from sieuapp.core.scaffold import new_plugin
@@ -52,7 +53,7 @@ def test_a_new_plugin_checks_ok(tmp_path):
     assert summary.startswith("ok: sieuapp-parking 0.1.0")
     assert "plugin 'parking' (sieuapp-parking 0.1.0) loads with hooks" in summary
     assert "erase_user_data, export_user_data, health, manifest, routes" in summary
-    assert "sdk_api >=1.1,<2 includes 1.1" in summary
+    assert f"sdk_api >={SDK_API},<2 includes {SDK_API}" in summary
     assert "6 files, no sieuapp.core import" in summary
 
 
@@ -105,10 +106,10 @@ def _bad_manifest(root: Path) -> list[str]:
 
 
 def _future_sdk(root: Path) -> list[str]:
-    edit(package(root) / "__init__.py", 'sdk_api=">=1.1,<2"', 'sdk_api=">=2.0,<3"')
+    edit(package(root) / "__init__.py", f'sdk_api=">={SDK_API},<2"', 'sdk_api=">=2.0,<3"')
     return [
         "plugin 'future_sdk': manifest sdk_api: the plugin needs SDK API >=2.0,<3, "
-        "this platform implements 1.1"
+        f"this platform implements {SDK_API}"
     ]
 
 
@@ -199,7 +200,7 @@ def test_problems_of_every_kind_are_reported_together(tmp_path):
     edit(root / "pyproject.toml", 'dependencies = ["', 'dependencies = ["sieuapp-core", "')
     views = package(root) / "views.py"
     edit(views, "from . import notes\n", "from . import notes\nfrom sieuapp.core import db\n")
-    edit(package(root) / "__init__.py", 'sdk_api=">=1.1,<2"', 'sdk_api=">=3"')
+    edit(package(root) / "__init__.py", f'sdk_api=">={SDK_API},<2"', 'sdk_api=">=3"')
     result, problems = check(root)
     assert result.exit_code == 1
     assert [p.split(":", 1)[0] for p in problems] == [

@@ -29,7 +29,7 @@ from .web import api as web_api
 from .web.sessions import LazyCookieSessionInterface
 
 #: The SDK API this host implements; plugins outside their ``sdk_api`` range are refused.
-SDK_API = Version("1.1")
+SDK_API = Version("1.2")
 log = logging.getLogger("sieuapp")
 
 

@@ -1,6 +1,7 @@
 """sieuapp SDK: the contract between a service plugin and the sieuapp host."""
 
 from ._manifest import FrontendEntry, Manifest, Scope
+from ._reports import ReportCategory, ReportChoice, ReportInfo, ReportQuestion
 from ._results import Erasure, Health, IdentityCheck
 from ._roles import ALL_ROLES, Role
 from ._services import (
@@ -9,6 +10,7 @@ from ._services import (
     DatabaseService,
     IdentityService,
     Organization,
+    ReportsService,
     Services,
     StorageService,
     StoredFile,
@@ -22,7 +24,7 @@ from ._text import LANGUAGES, LocalizedText, text
 from .hookspecs import hookimpl
 
 #: The SDK API this distribution defines; plugins state the range they support in ``sdk_api``.
-API_VERSION = "1.1"
+API_VERSION = "1.2"
 
 #: Marks a config field whose value the host never returns: ``fields.String(metadata=SECRET)``.
 SECRET = {"secret": True}
@@ -43,6 +45,11 @@ __all__ = [
     "LocalizedText",
     "Manifest",
     "Organization",
+    "ReportCategory",
+    "ReportChoice",
+    "ReportInfo",
+    "ReportQuestion",
+    "ReportsService",
     "Role",
     "Scope",
     "Services",

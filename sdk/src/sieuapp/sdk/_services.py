@@ -11,6 +11,8 @@ from typing import TYPE_CHECKING, Any, Protocol
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
+    from ._reports import ReportInfo
+
 
 @dataclass(frozen=True)
 class TenantInfo:
@@ -130,8 +132,25 @@ class DatabaseService(Protocol):
         """The SQLAlchemy session of the current unit of work, committed by the host."""
 
 
+class ReportsService(Protocol):
+    def get(self, report_id: int) -> ReportInfo:
+        """A report routed to an organization this plugin handles; raises ``NotFound`` otherwise."""
+
+    def update(
+        self,
+        report_id: int,
+        status: str,
+        note: str,
+        *,
+        update_id: str | None = None,
+    ) -> ReportInfo:
+        """Move a report this plugin handles to ``in_progress``, ``info_requested``, ``resolved``
+        (``note`` is the public answer) or ``rejected`` (``note`` is the reason); a repeated
+        ``update_id`` is answered with the report, not applied twice."""
+
+
 class Services(Protocol):
-    """Everything the host gives one plugin; later SDK versions add notify, payments, reports."""
+    """Everything the host gives one plugin; later SDK versions add notify and payments."""
 
     plugin_id: str
     identity: IdentityService
@@ -141,3 +160,4 @@ class Services(Protocol):
     storage: StorageService
     tasks: TaskService
     db: DatabaseService
+    reports: ReportsService

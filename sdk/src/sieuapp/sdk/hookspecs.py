@@ -14,6 +14,7 @@ if TYPE_CHECKING:
     from flask import Blueprint
 
     from ._manifest import Manifest
+    from ._reports import ReportCategory, ReportInfo
     from ._results import Erasure, Health, IdentityCheck
     from ._services import Services, TenantInfo
 
@@ -79,3 +80,13 @@ def verify_identity(
     national_id: str, full_name: str, birthdate: date, tenant: TenantInfo, services: Services
 ) -> IdentityCheck | None:
     """Check a citizen's ID number, full name and date of birth against a national ID record."""
+
+
+@hookspec
+def report_categories(tenant: TenantInfo, services: Services) -> list[ReportCategory]:
+    """Contribute the report categories the plugin's partner handles, with their organization."""
+
+
+@hookspec
+def report_routed(report: ReportInfo, tenant: TenantInfo, services: Services) -> None:
+    """Learn that a report was routed to an organization one of the plugin's categories names."""
