@@ -94,7 +94,12 @@ def _register_core(app: Flask, api: web_api.Api) -> None:
     from .identity.pages import blp as pages_blp
     from .identity.personal_data.api import blp as personal_data_blp
     from .identity.personal_data.pages import blp as personal_pages_blp
+    from .notifications.api import blp as notifications_blp
     from .plugins.api import blp as modules_blp
+    from .reports.admin_api import blp as reports_admin_blp
+    from .reports.api import blp as reports_blp
+    from .reports.open311.views import blp as open311_blp
+    from .reports.public_api import blp as reports_public_blp
     from .tenancy.api import blp as tenancy_blp
     from .web.health import blp as health_blp
 
@@ -113,6 +118,9 @@ def _register_core(app: Flask, api: web_api.Api) -> None:
     api.register_blueprint(personal_data_blp)
     app.register_blueprint(personal_pages_blp)
     app.register_blueprint(delegation_pages_blp)
+    for blueprint in (reports_blp, reports_admin_blp, reports_public_blp, notifications_blp):
+        api.register_blueprint(blueprint)
+    app.register_blueprint(open311_blp)
 
 
 def _request_cycle(app: Flask, runtime: Runtime) -> None:

@@ -1,0 +1,1 @@
+"""Open311 GeoReport v2 (with servicerequestupdates) over the report pipeline."""
