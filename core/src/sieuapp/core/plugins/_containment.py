@@ -7,7 +7,7 @@ import logging
 from dataclasses import dataclass
 
 from flask import g, has_app_context
-from sqlalchemy import select
+from sqlalchemy import event, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from ..audit.log import record as audit
@@ -16,7 +16,7 @@ from ._states import bump_version
 from .models import ModuleState
 
 log = logging.getLogger("sieuapp.plugins")
-_PENDING = "_sieuapp_plugin_failures"
+PENDING_OUTCOMES = "_sieuapp_plugin_failures"
 
 
 @dataclass(frozen=True)
@@ -47,16 +47,39 @@ def note_outcome(
             exc_info=exc,
         )
     if has_app_context():
-        g.setdefault(_PENDING, []).append(failure)
+        g.setdefault(PENDING_OUTCOMES, []).append(failure)
     else:
         write_outcomes(factory, limit, [failure])
 
 
 def flush_outcomes(factory: sessionmaker[Session], limit: int) -> None:
     if has_app_context():
-        pending = g.pop(_PENDING, None)
+        pending = g.pop(PENDING_OUTCOMES, None)
         if pending:
             write_outcomes(factory, limit, pending)
+
+
+def count_task_outcomes(
+    session: Session, factory: sessionmaker[Session], limit: int, *, failing: bool
+) -> None:
+    """Write the hook outcomes an outbox task's plugin calls left for the context's teardown.
+
+    The teardown writes through a session of its own, which would wait for (SQLite) or race
+    with the lock the task's open transaction holds; so they are written in the task's session.
+    When the task is about to raise, its rollback would take the count with it: then they are
+    written once the outbox has committed the failed attempt."""
+    pending: list[Failure] = g.pop(PENDING_OUTCOMES, [])
+    if not pending:
+        return
+    if not failing:
+        for failure in pending:
+            count_outcome(session, limit, failure)
+        return
+
+    def write(_: Session) -> None:
+        write_outcomes(factory, limit, pending)
+
+    event.listen(session, "after_commit", write, once=True)
 
 
 def write_outcomes(factory: sessionmaker[Session], limit: int, failures: list[Failure]) -> None:
@@ -65,12 +88,12 @@ def write_outcomes(factory: sessionmaker[Session], limit: int, failures: list[Fa
             continue
         try:
             with unit_of_work(factory) as session:
-                _count(session, limit, failure)
+                count_outcome(session, limit, failure)
         except Exception:  # noqa: BLE001 - counting must never break the caller
             log.exception("could not record the failure of plugin %r", failure.plugin_id)
 
 
-def _count(session: Session, limit: int, failure: Failure) -> None:
+def count_outcome(session: Session, limit: int, failure: Failure) -> None:
     # Locked, so that two workers failing at once both count (PostgreSQL; SQLite serializes).
     state = session.scalar(
         select(ModuleState)

@@ -6,7 +6,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from flask import g
 from sieuapp.sdk import Erasure, LocalizedText
 from sqlalchemy import delete, or_, update
 from sqlalchemy.orm import Session
@@ -14,8 +13,7 @@ from sqlalchemy.orm import Session
 from ..._runtime import runtime_of
 from ...audit.log import record as audit
 from ...db import current_session, utcnow
-from ...plugins._containment import _PENDING as PENDING_OUTCOMES
-from ...plugins._containment import _count as count_outcome
+from ...plugins._containment import count_task_outcomes
 from ...tasks.outbox import enqueue
 from ...tenancy.context import load_tenant_by_id
 from ..assurance.models import PhoneVerification
@@ -267,11 +265,13 @@ def retry_plugin(payload: dict[str, Any]) -> None:
     outcome = plugins.call_one(
         session, payload["plugin_id"], "erase_user_data", tenant, payload["user_id"]
     )
-    # The host leaves its count of hook outcomes for the context's teardown, which writes it
-    # through a session of its own: inside this task's open transaction that would wait for
-    # (SQLite) or race with the lock the task holds, so the count is written here instead.
-    for pending in g.pop(PENDING_OUTCOMES, []):
-        count_outcome(session, runtime_of().settings.plugin_failure_limit, pending)
+    runtime = runtime_of()
+    count_task_outcomes(
+        session,
+        runtime.sessionmaker,
+        runtime.settings.plugin_failure_limit,
+        failing=outcome.error is not None,
+    )
     if outcome.error is not None:
         raise RuntimeError(outcome.error)
     erased, kept = plugin_answer(outcome.plugin_id, outcome.tenant, outcome.answer)
