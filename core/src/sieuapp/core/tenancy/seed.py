@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from ..reports.catalog import ensure_core_categories
 from .models import AdministrativeUnit, Organization, Tenant
 
 HUE_ORGANIZATIONS: list[tuple[str, str, str, str]] = [
@@ -51,7 +52,10 @@ HUE_ORGANIZATIONS: list[tuple[str, str, str, str]] = [
 
 def seed_organizations(session: Session, tenant: Tenant, communes: int | None = None) -> None:
     """The agencies above plus a people's committee for each ward and commune (or the first
-    ``communes`` of them)."""
+    ``communes`` of them); the province's departments and its IOC answer to its people's
+    committee, so that an overdue report escalates to it. The core report categories are then
+    given the organizations that handle them."""
+
     existing = set(
         session.scalars(select(Organization.code).where(Organization.tenant_id == tenant.id))
     )
@@ -71,6 +75,17 @@ def seed_organizations(session: Session, tenant: Tenant, communes: int | None = 
                 Organization.tenant_id == tenant.id, Organization.code == "ubnd-hue"
             )
         )
+    if ubnd is not None:
+        for org in session.scalars(
+            select(Organization).where(
+                Organization.tenant_id == tenant.id,
+                Organization.kind.in_(("agency", "ioc")),
+                Organization.id != ubnd.id,
+                Organization.parent_id.is_(None),
+                Organization.code.in_([code for code, *_ in HUE_ORGANIZATIONS]),
+            )
+        ):
+            org.parent_id = ubnd.id
     units = session.scalars(
         select(AdministrativeUnit)
         .where(AdministrativeUnit.tenant_id == tenant.id)
@@ -92,3 +107,4 @@ def seed_organizations(session: Session, tenant: Tenant, communes: int | None = 
             )
         )
     session.flush()
+    ensure_core_categories(session, tenant.id)
