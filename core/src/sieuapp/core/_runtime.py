@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -16,6 +18,7 @@ from .settings import Settings
 from .storage.files import FileStore
 from .tasks._registry import TaskRegistry
 from .tasks.outbox import PENDING_KEY, due_ids, run_message
+from .tasks.periodic import PeriodicJob, core_jobs
 from .tenancy.context import TenantContext, current_tenant
 from .tenancy.stamps import Stamps
 
@@ -36,6 +39,10 @@ class Runtime:
     tenants: dict[str, TenantContext] = field(default_factory=dict)
     host: PluginHost = None  # type: ignore[assignment]
     task_backend: Any = None
+    #: Jobs run every so often by the task backend (``tasks.periodic``), by name.
+    periodic_jobs: dict[str, PeriodicJob] = field(default_factory=core_jobs)
+    #: When this process last ran each periodic job (monotonic seconds).
+    periodic_last: dict[str, float] = field(default_factory=dict)
     celery: Any = None
     app: Flask = None  # type: ignore[assignment]
 
@@ -72,6 +79,45 @@ class Runtime:
 
     def run_outbox_message(self, message_id: str) -> str:
         return run_message(self.sessionmaker, self.task_registry, message_id, self._execute)
+
+    def run_periodic(self, name: str) -> object:
+        """Run one periodic job in its own unit of work, in an app context as a task."""
+        job = self.periodic_jobs[name]
+        function = job.function()
+        session = self.sessionmaker()
+        try:
+            with self.app.app_context():
+                setattr(g, SESSION_KEY, session)
+                g.principal = None
+                try:
+                    result = function(session)
+                finally:
+                    g.pop(SESSION_KEY, None)
+            session.commit()
+            return result
+        except BaseException:
+            session.rollback()
+            raise
+        finally:
+            session.close()
+
+    def run_due_periodic(self) -> list[str]:
+        """Run the periodic jobs whose interval has passed in this process; a failing job is
+        logged and tried again at its next interval."""
+        ran = []
+        for name, job in self.periodic_jobs.items():
+            now = time.monotonic()
+            last = self.periodic_last.get(name)
+            if last is not None and now - last < job.seconds:
+                continue
+            self.periodic_last[name] = now
+            try:
+                self.run_periodic(name)
+            except Exception:  # noqa: BLE001
+                logging.getLogger("sieuapp.tasks").exception("periodic job %s failed", name)
+                continue
+            ran.append(name)
+        return ran
 
     def _execute(self, message: Any, entry: Any, session: Session) -> None:
         with self.app.app_context():

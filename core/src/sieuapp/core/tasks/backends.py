@@ -25,9 +25,17 @@ class InlineBackend:
 
     name = "inline"
 
-    def __init__(self, run_one: RunOne, due: Callable[[], list[str]], threads: bool = True) -> None:
+    def __init__(
+        self,
+        run_one: RunOne,
+        due: Callable[[], list[str]],
+        threads: bool = True,
+        periodic: Callable[[], object] | None = None,
+    ) -> None:
         self._run_one = run_one
         self._due = due
+        #: Runs the periodic jobs that are due (``Runtime.run_due_periodic``), from the pump.
+        self._periodic = periodic
         self.threads = threads
         self._pool = (
             ThreadPoolExecutor(max_workers=2, thread_name_prefix="sieuapp-task")
@@ -90,7 +98,7 @@ class InlineBackend:
 
     def start(self, interval: float = 2.0) -> None:
         """What a long-running server calls: sweep for retries, delayed tasks and messages
-        whose dispatch was lost in a crash."""
+        whose dispatch was lost in a crash, and run the periodic jobs when due."""
         self.start_pump(interval)
 
     def start_pump(self, interval: float = 2.0) -> None:
@@ -106,6 +114,11 @@ class InlineBackend:
                     self.dispatch(self._due())
                 except Exception:  # noqa: BLE001
                     log.exception("outbox sweep failed")
+                if self._periodic is not None:
+                    try:
+                        self._periodic()
+                    except Exception:  # noqa: BLE001
+                        log.exception("periodic jobs failed")
 
         self._pump = threading.Thread(target=loop, name="sieuapp-outbox-pump", daemon=True)
         self._pump.start()

@@ -21,13 +21,27 @@ def make_celery(runtime: Runtime) -> Celery:
         worker_prefetch_multiplier=1,
         broker_connection_retry_on_startup=True,
         beat_schedule={
-            "sieuapp-sweep-outbox": {"task": "sieuapp.sweep_outbox", "schedule": SWEEP_SECONDS}
+            "sieuapp-sweep-outbox": {"task": "sieuapp.sweep_outbox", "schedule": SWEEP_SECONDS},
+            # One entry per periodic job, the report deadline sweep among them.
+            **{
+                f"sieuapp-periodic-{name}": {
+                    "task": "sieuapp.run_periodic",
+                    "schedule": job.seconds,
+                    "args": [name],
+                }
+                for name, job in runtime.periodic_jobs.items()
+            },
         },
     )
 
     @celery.task(name="sieuapp.run_outbox_message")
     def run_outbox_message(message_id: str) -> str:
         return runtime.run_outbox_message(message_id)
+
+    @celery.task(name="sieuapp.run_periodic")
+    def run_periodic(name: str) -> str:
+        runtime.run_periodic(name)
+        return name
 
     @celery.task(name="sieuapp.sweep_outbox")
     def sweep_outbox() -> int:

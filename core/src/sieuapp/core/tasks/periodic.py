@@ -1,0 +1,34 @@
+"""Jobs the platform runs every so often, whatever the task backend: the inline pump runs the
+due ones between outbox sweeps, Celery beat schedules each one."""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from sqlalchemy.orm import Session
+
+PeriodicFunction = Callable[[Session], object]
+
+
+@dataclass(frozen=True)
+class PeriodicJob:
+    name: str
+    #: How often it runs; every process may run it, so it must be safe to run twice at once.
+    seconds: float
+    #: ``module:function`` taking the session (imported when first run, not at start-up).
+    target: str
+
+    def function(self) -> PeriodicFunction:
+        module, _, name = self.target.partition(":")
+        return getattr(importlib.import_module(module), name)  # type: ignore[no-any-return]
+
+
+#: Reminders, escalations and auto-closing of reports; minutes late is soon enough for rules
+#: counted in working days.
+REPORTS_SWEEP = PeriodicJob("reports.sweep", 300.0, "sieuapp.core.reports.deadlines:run_sweep")
+
+
+def core_jobs() -> dict[str, PeriodicJob]:
+    return {job.name: job for job in (REPORTS_SWEEP,)}
