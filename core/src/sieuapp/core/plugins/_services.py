@@ -6,8 +6,8 @@ from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from flask import g, has_request_context
-from sieuapp.sdk import Organization, StoredFile, TenantInfo, Unit, UserInfo
-from sieuapp.sdk.errors import Forbidden, Unauthorized
+from sieuapp.sdk import Organization, ReportInfo, StoredFile, TenantInfo, Unit, UserInfo
+from sieuapp.sdk.errors import Conflict, Forbidden, InvalidInput, NotFound, Unauthorized
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -18,6 +18,8 @@ from ..identity.assurance.levels import below_level
 from ..identity.claims import released_claims
 from ..identity.models import RoleAssignment, User
 from ..identity.principal import current_principal
+from ..reports.access import Actor
+from ..reports.models import Report, ReportEvent
 from ..tasks.outbox import enqueue
 from ..tenancy.context import current_tenant
 from ..tenancy.models import AdministrativeUnit
@@ -188,6 +190,94 @@ class _Database:
         return current_session()
 
 
+class _Reports:
+    """Reports routed to the organizations this plugin's active categories name, in the
+    request's (or task's) tenant; any other report does not exist for the plugin."""
+
+    #: The statuses a plugin may move a report to, and the lifecycle action that does it.
+    ACTIONS: dict[str, str] = {
+        "in_progress": "start",
+        "info_requested": "request_info",
+        "resolved": "resolve",
+        "rejected": "reject",
+    }
+
+    def __init__(self, plugin_id: str) -> None:
+        self._plugin_id = plugin_id
+
+    def _find(self, report_id: int) -> tuple[Report, set[int]]:
+        # The bridge imports the plugin host, which imports this module.
+        from ..reports.plugin_bridge import served_org_ids
+
+        session = current_session()
+        tenant = current_tenant()
+        served = served_org_ids(session, tenant.id, self._plugin_id)
+        report = (
+            session.get(Report, report_id)
+            if isinstance(report_id, int) and not isinstance(report_id, bool)
+            else None
+        )
+        if report is None or report.tenant_id != tenant.id or report.organization_id not in served:
+            raise NotFound(f"No report {report_id!r} is handled by plugin {self._plugin_id!r}.")
+        return report, served
+
+    def get(self, report_id: int) -> ReportInfo:
+        from ..reports.plugin_bridge import report_info
+
+        report, _ = self._find(report_id)
+        return report_info(current_session(), report)
+
+    def update(
+        self, report_id: int, status: str, note: str, *, update_id: str | None = None
+    ) -> ReportInfo:
+        from ..reports import lifecycle
+        from ..reports.plugin_bridge import report_info
+
+        action = self.ACTIONS.get(status) if isinstance(status, str) else None
+        if action is None:
+            raise InvalidInput(
+                f"A plugin cannot move a report to {status!r}.",
+                {"status": [f"One of {', '.join(self.ACTIONS)}."]},
+            )
+        external_id = None
+        if update_id is not None:
+            external_id = f"{self._plugin_id}:{update_id}"
+            if not isinstance(update_id, str) or not update_id.strip() or len(external_id) > 100:
+                raise InvalidInput(
+                    "The update_id is not usable.",
+                    {"update_id": [f"1 to {99 - len(self._plugin_id)} characters."]},
+                )
+        session = current_session()
+        if external_id is not None:
+            # Looked up before the report's organization is checked: an update that rejected
+            # the report took it away from this plugin, and its repetition must still answer.
+            done = session.scalar(
+                select(ReportEvent).where(
+                    ReportEvent.tenant_id == current_tenant().id,
+                    ReportEvent.plugin_id == self._plugin_id,
+                    ReportEvent.external_id == external_id,
+                )
+            )
+            if done is not None:
+                if done.report_id != report_id:
+                    raise Conflict(
+                        f"update_id {update_id!r} was already used for report {done.report_id}.",
+                        {"update_id": ["Already used for another report."]},
+                    )
+                repeated = session.get(Report, done.report_id)
+                assert repeated is not None
+                return report_info(session, repeated)
+        report, served = self._find(report_id)
+        actor = Actor(
+            user_id=None,
+            label=f"plugin:{self._plugin_id}",
+            organization_ids=frozenset(served),
+            plugin_id=self._plugin_id,
+        )
+        lifecycle.transition(session, report, action, actor, note=note, external_id=external_id)
+        return report_info(session, report)
+
+
 class PluginServices:
     """Everything one plugin may use; scoped to the plugin, the tenant and the user's consent."""
 
@@ -200,3 +290,4 @@ class PluginServices:
         self.storage = _Storage(runtime, plugin_id)
         self.tasks = _Tasks(runtime, plugin_id)
         self.db = _Database()
+        self.reports = _Reports(plugin_id)

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from ..audit.log import record as audit
 from ..db import migrate
 from ..identity.oidc import clients
+from ..reports import plugin_bridge
 from ..tenancy.context import current_tenant
 from . import _config as config
 from ._host import HookFailed
@@ -156,6 +157,8 @@ def enable(runtime: Runtime, session: Session, plugin_id: str, actor: Actor) -> 
     state.failure_count = 0
     state.disabled_reason = None
     _audit(session, "module.enabled", tenant.id, plugin_id, actor, before, _snapshot(state, record))
+    # A category the plugin gets wrong is recorded against it; the module is enabled anyway.
+    plugin_bridge.sync_plugin_categories(runtime, session, tenant.id, plugin_id)
     bump_version(session, tenant.id)
     return state
 
@@ -171,6 +174,7 @@ def disable(runtime: Runtime, session: Session, plugin_id: str, actor: Actor) ->
     with suppress(HookFailed):
         runtime.host.call(plugin_id, "tenant_disabled", tenant.id, tenant=tenant.info())
     state.enabled = False
+    plugin_bridge.retire_plugin_categories(session, tenant.id, plugin_id)
     _audit(
         session, "module.disabled", tenant.id, plugin_id, actor, before, _snapshot(state, record)
     )
@@ -212,6 +216,9 @@ def configure(
     if changed_secrets:
         after["secrets_changed"] = changed_secrets
     _audit(session, "module.configured", tenant.id, plugin_id, actor, before, after)
+    if state.enabled:
+        # The categories may follow the configuration (which organization handles them).
+        plugin_bridge.sync_plugin_categories(runtime, session, tenant.id, plugin_id)
     bump_version(session, tenant.id)
     return state
 
