@@ -54,21 +54,28 @@ class Row:
     sieuapp: float
     baseline: float | None
     #: ``("ratio", 0.7)``: sieuapp/baseline must be at least 0.7; ``("below", 300)``: the
-    #: sieuapp value must be under 300.
-    target: tuple[str, float]
+    #: sieuapp value must be under 300; None: measured and compared, with no target set.
+    target: tuple[str, float] | None
 
     @property
     def ratio(self) -> float | None:
         return self.sieuapp / self.baseline if self.baseline else None
 
     @property
-    def met(self) -> bool:
+    def met(self) -> bool | None:
+        if self.target is None:
+            return None
         kind, value = self.target
         if kind == "ratio":
             return self.ratio is not None and self.ratio >= value
         return self.sieuapp < value
 
     def cells(self) -> list[str]:
+        if self.target is None:
+            ratio = f"{self.ratio:.2f}" if self.ratio is not None else "-"
+            baseline = "-" if self.baseline is None else f"{self.baseline:.1f}"
+            cells = [self.measure, self.unit, self.how, f"{self.sieuapp:.1f}", baseline, ratio]
+            return [*cells, "-", "-"]
         kind, value = self.target
         target = f">= {value:g}" if kind == "ratio" else f"< {value:g} {self.unit}"
         ratio = f"{self.ratio:.2f}" if kind == "ratio" and self.ratio is not None else "-"

@@ -98,6 +98,8 @@ def _register_core(app: Flask, api: web_api.Api) -> None:
     from .plugins.api import blp as modules_blp
     from .reports.admin_api import blp as reports_admin_blp
     from .reports.api import blp as reports_blp
+    from .reports.catalog_api import blp as reports_catalog_blp
+    from .reports.open311.admin import blp as open311_admin_blp
     from .reports.open311.views import blp as open311_blp
     from .reports.public_api import blp as reports_public_blp
     from .tenancy.api import blp as tenancy_blp
@@ -118,9 +120,11 @@ def _register_core(app: Flask, api: web_api.Api) -> None:
     api.register_blueprint(personal_data_blp)
     app.register_blueprint(personal_pages_blp)
     app.register_blueprint(delegation_pages_blp)
+    api.register_blueprint(reports_catalog_blp)
     for blueprint in (reports_blp, reports_admin_blp, reports_public_blp, notifications_blp):
         api.register_blueprint(blueprint)
     app.register_blueprint(open311_blp)
+    api.register_blueprint(open311_admin_blp)
 
 
 def _request_cycle(app: Flask, runtime: Runtime) -> None:
@@ -162,9 +166,13 @@ def _background_work(runtime: Runtime) -> None:
             runtime.due_outbox_ids,
             # One shared in-memory SQLite connection cannot serve two threads at once.
             threads=not isinstance(runtime.engine.pool, StaticPool),
+            periodic=runtime.run_due_periodic,
         )
     else:
         raise ValueError(
             f"SIEUAPP_TASK_BACKEND={runtime.settings.task_backend!r}: use 'inline' or 'celery'"
         )
     runtime.watch_commits()
+    from .reports.plugin_bridge import register_tasks as register_report_plugin_tasks
+
+    register_report_plugin_tasks(runtime)

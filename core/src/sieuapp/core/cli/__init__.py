@@ -6,8 +6,10 @@ import click
 
 from .database import db
 from .keys import keys
+from .open311 import open311
 from .platform import demo, serve, worker
 from .plugins import plugins
+from .reports import reports
 from .scaffold import plugin
 from .tenants import tenants
 
@@ -18,5 +20,5 @@ def main() -> None:
     pass
 
 
-for command in (serve, demo, worker, db, plugins, plugin, tenants, keys):
+for command in (serve, demo, worker, db, plugins, plugin, tenants, keys, reports, open311):
     main.add_command(command)

@@ -130,6 +130,8 @@ def serve(host: str, port: int, workers: int, threads: int) -> None:
 
 def _print_banner(app: Flask, host: str, port: int, report: Any) -> None:
     from ..demo.accounts import DEMO_ACCOUNTS
+    from ..demo.open311 import API_KEY as DEMO_OPEN311_KEY
+    from ..demo.open311 import ENDPOINT as DEMO_OPEN311_ENDPOINT
 
     shown = "127.0.0.1" if host in {"0.0.0.0", "::", ""} else host
     base = f"http://{'[' + shown + ']' if ':' in shown else shown}:{port}"
@@ -162,6 +164,9 @@ def _print_banner(app: Flask, host: str, port: int, report: Any) -> None:
     )
     echo(f"  account:  {base}/account (đăng nhập, đăng ký / sign in, register)")
     echo(f"  OpenID:   {base}/.well-known/openid-configuration")
+    echo(f"  reports:  {base}/api/v1/public/reports (phản ánh hiện trường / public feed)")
+    echo(f"  Open311:  {base}{DEMO_OPEN311_ENDPOINT}/discovery.json")
+    echo(f"            api_key (demo, public): {DEMO_OPEN311_KEY}")
     if settings.sms_development_log:
         echo(f"  eKYC:     {base}/account/verify/phone (SMS codes go to the log)")
     if settings.identity_registry_file:

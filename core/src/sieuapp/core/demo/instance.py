@@ -29,6 +29,8 @@ from ..tenancy.provinces import create_tenant
 from ..tenancy.seed import seed_organizations
 from .accounts import DEMO_ACCOUNTS
 from .assurance import assurance_settings
+from .open311 import ensure_client
+from .reports import seed_reports
 
 TENANT = "hue"
 #: Thành phố Huế in the 2025 structure.
@@ -43,6 +45,9 @@ class DemoReport:
     enabled: list[str] = field(default_factory=list)
     #: Plugins installed but left off: ``(id, why)``.
     refused: list[tuple[str, str]] = field(default_factory=list)
+    open311_client_created: bool = False
+    #: Demo reports made by this run (none when an earlier run made them).
+    reports_created: int = 0
     #: Plugins that did not load: ``(id, problems)``.
     failed: list[tuple[str, list[str]]] = field(default_factory=list)
 
@@ -103,12 +108,15 @@ def seed(app: Flask) -> DemoReport:
                 )
             )
             accounts.assign_role(session, user, tenant.id, account.role.value, org_id)
+        report.open311_client_created = ensure_client(session, tenant.id)
 
     for record in sorted(runtime.host.records.values(), key=lambda r: r.id):
         if not record.loaded:
             report.failed.append((record.id, list(record.problems)))
             continue
         _switch_on(app, record.id, report)
+    with _tenant_context(app) as session:
+        report.reports_created = seed_reports(session, g.tenant.id)
     return report
 
 
