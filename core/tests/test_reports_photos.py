@@ -9,7 +9,9 @@ import zlib
 from datetime import timedelta
 
 import pytest
+from flask import g
 from PIL import Image, PngImagePlugin
+from sieuapp.core.reports import photos
 from sieuapp.core.reports.models import ReportPhoto
 from sieuapp.sdk import Role
 from sqlalchemy import select
@@ -202,3 +204,29 @@ def test_unattached_uploads_are_purged_after_a_day(platform, monkeypatch) -> Non
         assert session.get(ReportPhoto, kept) is not None
         assert session.get(ReportPhoto, fresh) is not None
     assert not path.exists()
+
+
+def test_files_follow_the_transaction_of_their_rows(platform, monkeypatch) -> None:
+    clock = install_clock(monkeypatch)
+    files = platform.runtime.files
+    citizen_id = platform.users[Role.CITIZEN].id
+    with platform.context() as session:
+        tenant_id = g.tenant.id
+        # An upload whose transaction rolls back leaves no file behind.
+        lost = photos.upload(session, files, tenant_id, citizen_id, image_bytes())
+        lost_path = files.root / photos.space(tenant_id) / lost.original_key
+        assert lost_path.is_file()
+        session.rollback()
+        assert not lost_path.exists()
+        kept = photos.upload(session, files, tenant_id, citizen_id, image_bytes())
+    kept_path = files.root / photos.space(tenant_id) / kept.public_key
+    assert kept_path.is_file()
+
+    clock.advance(timedelta(days=2).total_seconds())
+    with platform.context() as session:
+        # A purge undone keeps its files; a purge committed removes them.
+        assert photos.purge_unattached(session, files, tenant_id) == 1
+        session.rollback()
+        assert kept_path.is_file()
+        assert photos.purge_unattached(session, files, tenant_id) == 1
+    assert not kept_path.exists()

@@ -15,7 +15,7 @@ from datetime import timedelta
 from PIL import Image, ImageOps, UnidentifiedImageError
 from sieuapp.sdk import LocalizedText
 from sieuapp.sdk.errors import InvalidInput
-from sqlalchemy import select
+from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 
 from .. import clock
@@ -111,6 +111,32 @@ def public_copy(image: Image.Image, fmt: str) -> tuple[bytes, int, int]:
     return out.getvalue(), clean.width, clean.height
 
 
+_WRITTEN = "sieuapp_photo_files_written"
+_DOOMED = "sieuapp_photo_files_doomed"
+
+
+def _follow_transaction(session: Session, files: FileStore) -> None:
+    """Make the files follow the rows: written files go if the transaction rolls back, doomed
+    files go only once it commits; neither list outlives the transaction."""
+    if session.info.get("sieuapp_photo_listeners"):
+        return
+    session.info["sieuapp_photo_listeners"] = True
+
+    def remove(keys: list[tuple[str, str]]) -> None:
+        for space_name, key in keys:
+            files.delete(space_name, key)
+
+    @event.listens_for(session, "after_commit")
+    def _committed(s: Session) -> None:
+        s.info.pop(_WRITTEN, None)
+        remove(s.info.pop(_DOOMED, []))
+
+    @event.listens_for(session, "after_rollback")
+    def _rolled_back(s: Session) -> None:
+        s.info.pop(_DOOMED, None)
+        remove(s.info.pop(_WRITTEN, []))
+
+
 def purge_unattached(
     session: Session, files: FileStore, tenant_id: int | None = None, limit: int = 200
 ) -> int:
@@ -122,9 +148,11 @@ def purge_unattached(
     if tenant_id is not None:
         query = query.where(ReportPhoto.tenant_id == tenant_id)
     stale = list(session.scalars(query.order_by(ReportPhoto.id).limit(limit)))
+    _follow_transaction(session, files)
     for photo in stale:
-        files.delete(space(photo.tenant_id), photo.original_key)
-        files.delete(space(photo.tenant_id), photo.public_key)
+        doomed = session.info.setdefault(_DOOMED, [])
+        doomed += [(space(photo.tenant_id), photo.original_key)]
+        doomed += [(space(photo.tenant_id), photo.public_key)]
         session.delete(photo)
     session.flush()
     return len(stale)
@@ -169,8 +197,11 @@ def upload(
         height=height,
         created_at=clock.now(),
     )
-    files.put(space(tenant_id), photo.original_key, data, content_type)
-    files.put(space(tenant_id), photo.public_key, public, content_type)
+    _follow_transaction(session, files)
+    written = session.info.setdefault(_WRITTEN, [])
+    for key, content in ((photo.original_key, data), (photo.public_key, public)):
+        written.append((space(tenant_id), key))
+        files.put(space(tenant_id), key, content, content_type)
     session.add(photo)
     session.flush()
     return photo
