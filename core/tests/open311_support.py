@@ -43,7 +43,7 @@ def add_category(platform: Platform, code: str = CODE, organization: str = "so-x
             description_en="Broken pavements",
             group_name="Hạ tầng",
             group_name_en="Infrastructure",
-            keywords="vỉa-hè pavement",
+            keywords="vỉa hè, pavement",
             organization_id=org_id(session, organization),
             deadline_days=3,
             search_name=code,

@@ -62,7 +62,7 @@ def test_services_list_every_active_category(platform: Platform) -> None:
         "description": "Hư hỏng vỉa hè",
         "metadata": True,
         "type": "realtime",
-        "keywords": "vỉa-hè, pavement",
+        "keywords": "vỉa hè, pavement",
         "group": "Hạ tầng",
     }
     root = xml(client.get(f"{BASE}/services.xml"))

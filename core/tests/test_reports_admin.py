@@ -178,7 +178,7 @@ def test_an_admin_adds_a_category_citizens_then_see(platform, admin):
     assert created.status_code == 201, created.json
     assert created.json["source"] == "core"
     assert created.json["organization"] == "so-nong-nghiep-moi-truong"
-    assert created.json["keywords"] == ["chó-thả-rông", "dog"]
+    assert created.json["keywords"] == ["chó thả rông", "dog"]
     assert [q["code"] for q in created.json["questions"]] == ["count", "muzzled"]
     assert created.json["reminder_days"] == 1 and created.json["dispute_days"] == 7
     public = platform.client().get(

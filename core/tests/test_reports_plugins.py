@@ -336,7 +336,7 @@ def test_categories_appear_when_the_module_is_enabled(platform):
             50,
             False,
         )
-        assert taxi.keywords == "taxi cước-phí"
+        assert taxi.keywords == "taxi, cước phí"
         assert "cuoc phi" in taxi.search_name
         assert attributes(session, taxi.id) == [
             ("plate", "string", 1),

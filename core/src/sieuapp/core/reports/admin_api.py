@@ -24,7 +24,7 @@ from ..tenancy.context import current_tenant
 from ..tenancy.models import AdministrativeUnit, Organization
 from . import geo
 from .calendar import TZ
-from .catalog import category_attributes, keywords_text, search_name
+from .catalog import category_attributes, keyword_list, keywords_text, search_name
 from .models import Holiday, ReportAttribute, ReportCategory, RoutingRule, UnitBoundary
 from .routing import route
 
@@ -278,7 +278,7 @@ def _category_view(
         "description_en": c.description_en,
         "group": c.group_name,
         "group_en": c.group_name_en,
-        "keywords": c.keywords.split() if c.keywords else [],
+        "keywords": keyword_list(c.keywords),
         "organization": orgs.get(c.organization_id) if c.organization_id else None,
         "route_to_commune": c.route_to_commune,
         "deadline_days": c.deadline_days,

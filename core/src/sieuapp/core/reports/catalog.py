@@ -447,12 +447,17 @@ def catalog_problems() -> list[str]:
 
 
 def keywords_text(keywords: Iterable[str]) -> str:
-    """Keywords as stored: space-separated, a multi-word keyword joined by hyphens ("ổ-gà")."""
-    return " ".join("-".join(k.split()) for k in keywords if k.strip())
+    """Keywords as stored, and as Open311 shows them: comma-separated ("ổ gà, pothole")."""
+    cleaned = (" ".join(k.replace(",", " ").split()) for k in keywords)
+    return ", ".join(k for k in cleaned if k)
+
+
+def keyword_list(text: str) -> list[str]:
+    return [k.strip() for k in text.split(",") if k.strip()]
 
 
 def search_name(name: str, name_en: str, keywords: str) -> str:
-    return fold(f"{name} {name_en} {keywords.replace('-', ' ')}")[:600]
+    return fold(f"{name} {name_en} {keywords.replace(',', ' ')}")[:600]
 
 
 def attribute_rows(category_id: int, questions: Iterable[ReportQuestion]) -> list[ReportAttribute]:
@@ -604,7 +609,7 @@ def category_view(
         "name_en": category.name_en,
         "description": _pick(category.description, category.description_en, language),
         "group": _pick(category.group_name, category.group_name_en, language),
-        "keywords": category.keywords.split() if category.keywords else [],
+        "keywords": keyword_list(category.keywords),
         "source": category.source,
         "deadline_days": category.deadline_days,
         "duplicate_radius_m": category.duplicate_radius_m,

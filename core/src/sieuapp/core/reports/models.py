@@ -38,7 +38,7 @@ class ReportCategory(Base):
     #: The Open311 ``group``.
     group_name: Mapped[str] = mapped_column(String(100), default="")
     group_name_en: Mapped[str] = mapped_column(String(100), default="")
-    #: Space-separated, shown as Open311 ``keywords``.
+    #: Comma-separated, as Open311 shows ``keywords``.
     keywords: Mapped[str] = mapped_column(String(300), default="")
     #: Who handles it unless a routing rule says otherwise; None sends it to the IOC to route.
     organization_id: Mapped[int | None] = mapped_column(

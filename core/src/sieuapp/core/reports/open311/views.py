@@ -372,7 +372,7 @@ def services(fmt: str) -> Response:
             "description": _pick(c.description, c.description_en, language),
             "metadata": c.id in asking,
             "type": "realtime",
-            "keywords": ", ".join(c.keywords.split()),
+            "keywords": c.keywords,
             "group": _pick(c.group_name, c.group_name_en, language),
         }
         for c in _categories(session, tenant_id)
