@@ -148,6 +148,10 @@ def test_every_datatype_is_parsed(platform) -> None:
         ({"photo_ids": [12345]}, "photo_ids"),
         ({"photo_ids": ["x"]}, "photo_ids"),
         ({"photo_ids": list(range(1, 7))}, "photo_ids"),
+        ({"description": "Ổ gà\x00 sâu giữa đường"}, "description"),
+        ({"address": "Lê Lợi\x00"}, "address"),
+        ({"attributes": {"severity": "low", "pole": "A\x00"}}, "attribute[pole]"),
+        ({"attributes": {"severity": "low", "kinds": ["low", "\x00"]}}, "attribute[kinds]"),
     ],
 )
 def test_refusal_names_the_field_and_writes_nothing(platform, changes, field) -> None:

@@ -3,6 +3,8 @@ from __future__ import annotations
 import re
 
 import pytest
+from sieuapp.core.tenancy.models import Organization
+from sieuapp.sdk import Role
 
 
 @pytest.fixture
@@ -85,3 +87,19 @@ def test_generic_error_messages_follow_the_callers_language(platform):
     assert client.get("/api/v1/nowhere").json["message"] == "Không tìm thấy."
     english = client.get("/api/v1/nowhere", headers={"Accept-Language": "en-GB,en;q=0.8"})
     assert english.json["message"] == "Not found."
+
+
+def test_a_nul_character_in_any_input_is_422_naming_the_field(platform):
+    admin = platform.client(Role.PROVINCE_ADMIN)
+    with platform.context() as session:
+        before = session.query(Organization).count()
+    body = {"code": "so-moi", "kind": "agency", "name": "Sở\x00 Mới", "nested": [{"a": "\x00"}]}
+    answer = admin.post("/api/v1/admin/organizations", json=body)
+    assert answer.status_code == 422
+    assert answer.json["errors"] == {"name": ["Contains a NUL character."]}
+    deep = admin.post("/api/v1/admin/organizations", json={"x": [{"y": "a\x00"}]})
+    assert deep.json["errors"] == {"x[0].y": ["Contains a NUL character."]}
+    query = admin.get("/api/v1/tenant/units", query_string={"q": "Thu\x00an"})
+    assert query.status_code == 422 and query.json["errors"] == {"q": ["Contains a NUL character."]}
+    with platform.context() as session:
+        assert session.query(Organization).count() == before

@@ -26,6 +26,7 @@ from .tasks.backends import CeleryBackend, InlineBackend
 from .tenancy.context import resolve_request_tenant
 from .tenancy.stamps import make_stamps
 from .web import api as web_api
+from .web.nul import refuse_nul_input
 from .web.sessions import LazyCookieSessionInterface
 
 #: The SDK API this host implements; plugins outside their ``sdk_api`` range are refused.
@@ -131,8 +132,11 @@ def _request_cycle(app: Flask, runtime: Runtime) -> None:
     @app.before_request
     def _resolve() -> None:
         view = app.view_functions.get(request.endpoint or "")
+        # A tenantless view (health, assets, Open311 with its own error format) answers bad
+        # input itself.
         if view is None or getattr(view, "sieuapp_tenantless", False):
             return
+        refuse_nul_input()
         if request.endpoint and request.endpoint.startswith(("api-docs.", "swagger_assets")):
             return
         resolve_request_tenant(runtime)

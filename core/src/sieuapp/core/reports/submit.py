@@ -277,6 +277,29 @@ def create_report(
     media_url, photo_ids, attribute[<code>].
     """
     errors: Errors = {}
+    # PostgreSQL cannot store a NUL in text: refused here, by name, rather than failing the
+    # insert (SQLite would keep it and break every client reading it back).
+    texts = {
+        "category_code": category_code,
+        "description": description,
+        "address": address,
+        "unit_code": unit_code,
+        "contact_name": contact_name,
+        "contact_email": contact_email,
+        "contact_phone": contact_phone,
+        "media_url": media_url,
+        **(
+            {f"attribute[{k}]": v for k, v in attributes.items()}
+            if isinstance(attributes, Mapping)
+            else {}
+        ),
+    }
+    for name, value in texts.items():
+        values = value if isinstance(value, list | tuple) else [value]
+        if any(isinstance(v, str) and "\x00" in v for v in values):
+            _add(errors, name, "Contains a NUL character.")
+    if errors:
+        raise InvalidInput(_message(), _renamed(errors, fields))
 
     category = None
     code = _clean(category_code)

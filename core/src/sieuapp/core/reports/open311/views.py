@@ -28,6 +28,7 @@ from ...tenancy.context import current_tenant, load_tenant, resolve_request_tena
 from ...tenancy.models import Organization
 from ...web.i18n import request_language
 from ...web.markers import tenantless
+from ...web.nul import nul_field
 from ..access import Actor
 from ..lifecycle import FINAL_STATES, STATUS_TEXT, transition
 from ..models import (
@@ -179,9 +180,9 @@ def _method_not_allowed(exc: MethodNotAllowed) -> Response:
 
 def _refuse_nul() -> None:
     # No text column can store a NUL (PostgreSQL refuses it outright).
-    for key, values in request.values.lists():
-        if "\x00" in key or any("\x00" in v for v in values):
-            raise Open311Error(400, f"{key.replace(chr(0), '')}: contains a NUL character.")
+    found = nul_field()
+    if found is not None:
+        raise Open311Error(400, f"{found.replace(chr(0), '')}: contains a NUL character.")
 
 
 def _resolve_tenant() -> None:
