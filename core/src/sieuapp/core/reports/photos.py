@@ -137,6 +137,15 @@ def _follow_transaction(session: Session, files: FileStore) -> None:
         remove(s.info.pop(_WRITTEN, []))
 
 
+def discard(session: Session, files: FileStore, photo: ReportPhoto) -> None:
+    """Delete the photo's row now and its files once the transaction commits."""
+    _follow_transaction(session, files)
+    doomed = session.info.setdefault(_DOOMED, [])
+    doomed += [(space(photo.tenant_id), photo.original_key)]
+    doomed += [(space(photo.tenant_id), photo.public_key)]
+    session.delete(photo)
+
+
 def purge_unattached(
     session: Session, files: FileStore, tenant_id: int | None = None, limit: int = 200
 ) -> int:
@@ -148,12 +157,8 @@ def purge_unattached(
     if tenant_id is not None:
         query = query.where(ReportPhoto.tenant_id == tenant_id)
     stale = list(session.scalars(query.order_by(ReportPhoto.id).limit(limit)))
-    _follow_transaction(session, files)
     for photo in stale:
-        doomed = session.info.setdefault(_DOOMED, [])
-        doomed += [(space(photo.tenant_id), photo.original_key)]
-        doomed += [(space(photo.tenant_id), photo.public_key)]
-        session.delete(photo)
+        discard(session, files, photo)
     session.flush()
     return len(stale)
 

@@ -14,6 +14,7 @@ from ..._runtime import runtime_of
 from ...audit.log import record as audit
 from ...db import current_session, utcnow
 from ...plugins._containment import count_task_outcomes
+from ...reports.personal_data import erase_reports
 from ...tasks.outbox import enqueue
 from ...tenancy.context import load_tenant_by_id
 from ..assurance.models import PhoneVerification
@@ -60,6 +61,15 @@ ERASED: dict[str, LocalizedText] = {
     "delegations": T(
         "Các ủy quyền bạn đã cho hoặc đã nhận", "The delegations you gave or received"
     ),
+    "reports": T(
+        "Liên kết giữa bạn và các phản ánh bạn đã gửi, cùng thông tin liên hệ trong đó",
+        "The link between you and the reports you sent, and the contact details in them",
+    ),
+    "report_follows": T("Các phản ánh bạn theo dõi", "The reports you followed"),
+    "notifications": T("Hộp thư thông báo của bạn", "Your notification inbox"),
+    "report_photos": T(
+        "Ảnh đã tải lên nhưng chưa gửi kèm phản ánh nào", "Photos uploaded but never sent"
+    ),
 }
 
 #: What the core keeps, by category: what it is, and the reason the law gives.
@@ -75,6 +85,22 @@ KEPT: dict[str, tuple[LocalizedText, LocalizedText]] = {
             "Public bodies must be able to show who did what on a public-service system; "
             "the Law on Cybersecurity and the Law on Network Information Security require "
             "system logs to be kept.",
+        ),
+    ),
+    "reports": (
+        T(
+            "Nội dung các phản ánh bạn đã gửi, ảnh, quá trình xử lý và câu trả lời (không còn "
+            "gắn với bạn)",
+            "The content of the reports you sent, their photos, handling and answers (no "
+            "longer linked to you)",
+        ),
+        T(
+            "Việc tiếp nhận và xử lý phản ánh, kiến nghị là hồ sơ công vụ của cơ quan nhà nước, "
+            "phải được lưu theo Luật Lưu trữ; Nghị định 13/2023/NĐ-CP cho phép giữ dữ liệu khi "
+            "luật yêu cầu.",
+            "Receiving and handling citizens' reports is an official record of the public body, "
+            "kept under the Law on Archives; Decree 13/2023/ND-CP allows data to be kept where "
+            "the law requires it.",
         ),
     ),
     "identity_verifications": (
@@ -158,6 +184,7 @@ def erase_core(session: Session, user: User) -> dict[str, int]:
     counts["delegations"] = gone(
         delete(Delegation).where(or_(Delegation.citizen_id == uid, Delegation.agent_id == uid))
     )
+    counts.update(erase_reports(session, uid))
     session.flush()
     return counts
 

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from ...audit.models import AuditEntry
 from ...db import utcnow
+from ...reports.personal_data import export_reports
 from ...tenancy.models import Organization, Tenant
 from ..assurance.models import IdentityVerification, PhoneVerification
 from ..delegation import records as delegations
@@ -205,6 +206,7 @@ def core_data(session: Session, user: User) -> dict[str, Any]:
             }
             for e in audit
         ],
+        **export_reports(session, uid),
     }
 
 
