@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from sieuapp.core.app import SDK_API
 from sieuapp.core.cli import main
 
 pytestmark = pytest.mark.slow
@@ -66,8 +67,8 @@ def test_a_new_plugin_passes_its_own_tests_once_installed(tmp_path):
     metadata = Parser().parsestr((info / "METADATA").read_text())
     runtime = [r for r in metadata.get_all("Requires-Dist") if "extra ==" not in r]
     assert [re.sub(r"\s", "", r) for r in runtime] in (
-        ["sieuapp-sdk<2,>=1.1"],
-        ["sieuapp-sdk>=1.1,<2"],
+        [f"sieuapp-sdk<2,>={SDK_API}"],
+        [f"sieuapp-sdk>={SDK_API},<2"],
     )
     assert "[sieuapp.plugins]\nparking = sieuapp_parking" in (info / "entry_points.txt").read_text()
     # The tests below must import the installed copy, not the source folder.
