@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from .db import current_session
 from .db._session import _KEY as SESSION_KEY
+from .plugins._acting import STATES_KEY
 from .plugins._states import VERSIONS_KEY, ModuleStateCache, StateSnapshot
 from .settings import Settings
 from .storage.files import FileStore
@@ -48,11 +49,11 @@ class Runtime:
 
     def tenant_states(self) -> dict[str, StateSnapshot]:
         """Module states of the current tenant, read at most once per context."""
-        cached = g.get("_sieuapp_states")
+        cached = g.get(STATES_KEY)
         if cached is None:
             tenant = current_tenant()
             cached = self.states.states(current_session, tenant.id, tenant.modules_version)
-            g._sieuapp_states = cached
+            setattr(g, STATES_KEY, cached)
         return cached
 
     # -- background work -----------------------------------------------------------------

@@ -14,11 +14,9 @@ partner to handle these reports and would never hear of them.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from flask import g, has_request_context
 from sieuapp.sdk import ReportCategory as CategorySpec
 from sieuapp.sdk import ReportInfo, ReportQuestion
 from sqlalchemy import select, update
@@ -27,6 +25,7 @@ from sqlalchemy.orm import Session
 from .._runtime import runtime_of
 from ..audit.log import record as audit
 from ..db import current_session
+from ..plugins._acting import acting_for, savepoint_safe
 from ..plugins._containment import Failure, count_task_outcomes, note_outcome
 from ..plugins._host import HookFailed
 from ..plugins._loader import implements
@@ -47,21 +46,17 @@ CATEGORIES_HOOK = "report_categories"
 ROUTED_HOOK = "report_routed"
 #: The outbox task that tells one plugin of one report routed to an organization it serves.
 ROUTED_TASK = "reports.plugin_routed"
-#: Per-context cache of the tenant's module states (``Runtime.tenant_states``).
-_STATES_KEY = "_sieuapp_states"
 
 
 # -- acting for a tenant -------------------------------------------------------------------------
 
 
-@contextmanager
-def _acting_for(session: Session, tenant: TenantContext) -> Iterator[None]:
-    """Plugin services read ``g.tenant`` and the module states; give them this tenant and the
-    states as this transaction sees them (a configuration or enablement not yet committed is
-    what the plugin must answer for)."""
+def _states(session: Session, tenant_id: int) -> dict[str, StateSnapshot]:
+    """The tenant's module states as this transaction sees them: a configuration or enablement
+    not yet committed is what the plugin must answer for."""
     session.flush()
-    rows = session.scalars(select(ModuleState).where(ModuleState.tenant_id == tenant.id))
-    states = {
+    rows = session.scalars(select(ModuleState).where(ModuleState.tenant_id == tenant_id))
+    return {
         row.plugin_id: StateSnapshot(
             plugin_id=row.plugin_id,
             installed_version=row.installed_version,
@@ -73,36 +68,6 @@ def _acting_for(session: Session, tenant: TenantContext) -> Iterator[None]:
         )
         for row in rows
     }
-    saved_tenant = g.get("tenant")
-    saved_states = g.pop(_STATES_KEY, None)
-    # Outside a request (the CLI, a task) nobody is signed in; the services must not look for
-    # a caller's token in a request that does not exist.
-    no_caller = not has_request_context() and "principal" not in g
-    if no_caller:
-        g.principal = None
-    g.tenant = tenant
-    setattr(g, _STATES_KEY, states)
-    try:
-        yield
-    finally:
-        if no_caller:
-            g.pop("principal", None)
-        g.pop(_STATES_KEY, None)
-        if saved_tenant is not None:
-            g.tenant = saved_tenant
-        else:
-            g.pop("tenant", None)
-        if saved_states is not None:
-            setattr(g, _STATES_KEY, saved_states)
-
-
-def _savepoint_safe(session: Session) -> bool:
-    # pysqlite begins its transaction at the first write: a SAVEPOINT before it would be the
-    # outermost transaction, and its RELEASE would commit the caller's work.
-    connection = session.connection()
-    if connection.dialect.name != "sqlite":
-        return True
-    return bool(getattr(connection.connection.dbapi_connection, "in_transaction", False))
 
 
 # -- categories ----------------------------------------------------------------------------------
@@ -141,8 +106,8 @@ def _ask_categories(
     # The caller's pending changes first: on SQLite they open the transaction the savepoint
     # needs, and the plugin must see them.
     session.flush()
-    savepoint = session.begin_nested() if _savepoint_safe(session) else None
-    with _acting_for(session, tenant):
+    savepoint = session.begin_nested() if savepoint_safe(session) else None
+    with acting_for(tenant, _states(session, tenant.id)):
         try:
             answer = runtime.host.call(plugin_id, CATEGORIES_HOOK, tenant.id, tenant=tenant.info())
         except HookFailed:
@@ -452,7 +417,7 @@ def run_plugin_routed(payload: dict[str, Any]) -> None:
     tenant = load_tenant_by_id(report.tenant_id)
     if tenant is None:
         return
-    with _acting_for(session, tenant):
+    with acting_for(tenant, _states(session, tenant.id)):
         state = runtime.tenant_states().get(plugin_id)
         if state is None or not state.enabled:
             log.info("report %s: module %r is off, not telling it", report.id, plugin_id)

@@ -3,24 +3,22 @@ each call contained: a failing plugin is named in the answer, never takes the re
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
-from flask import current_app, g
+from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..._runtime import runtime_of
 from ...db import current_session
+from ...plugins._acting import acting_for, savepoint_safe
 from ...plugins._host import HookFailed
 from ...plugins._loader import implements
 from ...plugins.models import ModuleState
 from ...tenancy.context import TenantContext, load_tenant_by_id
 
 #: Per-request cache of the current tenant's module states (``Runtime.tenant_states``).
-_STATES_KEY = "_sieuapp_states"
 
 
 @dataclass(frozen=True)
@@ -35,42 +33,14 @@ class Outcome:
     error: str | None = None
 
 
-@contextmanager
-def tenant_context(tenant: TenantContext) -> Iterator[None]:
-    """Act as if the request were for ``tenant`` (plugin services read ``g.tenant``)."""
-    saved_tenant = g.get("tenant")
-    saved_states = g.pop(_STATES_KEY, None)
-    g.tenant = tenant
-    try:
-        yield
-    finally:
-        g.pop(_STATES_KEY, None)
-        if saved_tenant is not None:
-            g.tenant = saved_tenant
-        else:
-            g.pop("tenant", None)
-        if saved_states is not None:
-            setattr(g, _STATES_KEY, saved_states)
-
-
-def _savepoint_safe(session: Session) -> bool:
-    # pysqlite opens its transaction lazily, at the first write: a SAVEPOINT issued before it
-    # would become the outermost transaction and its RELEASE would commit. The callers write
-    # (an audit entry) before calling hooks, so this holds; it is checked rather than assumed.
-    connection = session.connection()
-    if connection.dialect.name != "sqlite":
-        return True
-    return bool(getattr(connection.connection.dbapi_connection, "in_transaction", False))
-
-
 def call_one(
     session: Session, plugin_id: str, hook: str, tenant: TenantContext, user_id: str
 ) -> Outcome:
     """Call ``hook`` of one plugin for one tenant in a savepoint: what a failing hook wrote is
     undone, and on PostgreSQL its SQL error does not abort the request's transaction."""
     host = runtime_of().host
-    savepoint = session.begin_nested() if _savepoint_safe(session) else None
-    with tenant_context(tenant):
+    savepoint = session.begin_nested() if savepoint_safe(session) else None
+    with acting_for(tenant):
         try:
             answer = host.call(plugin_id, hook, tenant.id, user_id=user_id, tenant=tenant.info())
         except HookFailed as exc:
