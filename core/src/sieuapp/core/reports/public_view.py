@@ -5,28 +5,12 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sieuapp.sdk import LocalizedText
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..tenancy.models import AdministrativeUnit, Organization
+from .lifecycle import FINAL_STATES, STATUS_TEXT
 from .models import Report, ReportAttribute, ReportCategory, ReportEvent, ReportPhoto
-
-STATUS_LABELS: dict[str, LocalizedText] = {
-    "submitted": LocalizedText("Đã tiếp nhận", "Received"),
-    "moderated": LocalizedText("Đã kiểm duyệt", "Moderated"),
-    "assigned": LocalizedText("Đã chuyển xử lý", "Assigned"),
-    "in_progress": LocalizedText("Đang xử lý", "In progress"),
-    "info_requested": LocalizedText("Chờ bổ sung thông tin", "Waiting for more information"),
-    "resolved": LocalizedText("Đã xử lý", "Resolved"),
-    "rejected": LocalizedText("Đang chuyển đơn vị xử lý", "Being re-routed"),
-    "closed": LocalizedText("Đã đóng", "Closed"),
-    "merged": LocalizedText("Đã gộp vào phản ánh khác", "Merged into another report"),
-    "dismissed": LocalizedText("Không tiếp nhận", "Dismissed"),
-}
-
-#: Open311 ``status`` values: only open and closed exist there.
-OPEN311_CLOSED = frozenset({"resolved", "closed", "merged", "dismissed"})
 
 #: Steps whose note an official wrote for the public (the answer, why it moves on). Notes written
 #: by the reporter (more information, a dispute, a comment) may name people, so they stay inside.
@@ -37,7 +21,7 @@ PUBLIC_DATATYPES = frozenset({"singlevaluelist", "multivaluelist", "number", "da
 
 
 def status_label(status: str, language: str) -> str:
-    label = STATUS_LABELS.get(status)
+    label = STATUS_TEXT.get(status)
     return label.get(language) if label is not None else status
 
 
@@ -127,7 +111,7 @@ def public_report(session: Session, report: Report, language: str) -> dict[str, 
         },
         "status": report.status,
         "status_label": status_label(report.status, language),
-        "open": report.status not in OPEN311_CLOSED,
+        "open": report.status not in FINAL_STATES,
         "channel": report.channel,
         "organization": _organization(session, report.organization_id, language),
         "description": report.description,
