@@ -8,10 +8,11 @@ the step itself, so a report is reminded, escalated or closed once.
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
 from datetime import datetime, timedelta
 
 from sieuapp.sdk.errors import PlatformError
-from sqlalchemy import select
+from sqlalchemy import select, true
 from sqlalchemy.orm import Session
 
 from .. import clock
@@ -64,24 +65,29 @@ def _step(session: Session, report: Report, action: str) -> bool:
     return True
 
 
-def _escalate(session: Session, tenant_id: int, now: datetime) -> int:
-    done = 0
+def _each(session: Session, *condition: object) -> Iterator[Report]:
+    """Each report matching ``condition``, locked, batch by batch; a report a step skipped is
+    not read again in this sweep."""
     seen: set[int] = set()
     while True:
-        reports = _locked(
-            session,
-            Report.tenant_id == tenant_id,
-            Report.status.in_(HANDLING_STATES),
-            Report.escalated_at.is_(None),
-            Report.deadline_at.is_not(None),
-            Report.deadline_at < now,
-            Report.id.not_in(seen) if seen else Report.id.is_not(None),
-        )
+        reports = _locked(session, *condition, Report.id.not_in(seen) if seen else true())
         if not reports:
-            return done
+            return
         for report in reports:
             seen.add(report.id)
-            done += _step(session, report, "escalate")
+            yield report
+
+
+def _escalate(session: Session, tenant_id: int, now: datetime) -> int:
+    overdue = _each(
+        session,
+        Report.tenant_id == tenant_id,
+        Report.status.in_(HANDLING_STATES),
+        Report.escalated_at.is_(None),
+        Report.deadline_at.is_not(None),
+        Report.deadline_at < now,
+    )
+    return sum(_step(session, report, "escalate") for report in overdue)
 
 
 def _remind(session: Session, tenant_id: int, now: datetime) -> int:
@@ -89,50 +95,36 @@ def _remind(session: Session, tenant_id: int, now: datetime) -> int:
 
     categories: dict[int, ReportCategory | None] = {}
     done = 0
-    seen: set[int] = set()
-    while True:
-        reports = _locked(
-            session,
-            Report.tenant_id == tenant_id,
-            Report.status.in_(HANDLING_STATES),
-            Report.reminded_at.is_(None),
-            Report.escalated_at.is_(None),
-            Report.deadline_at.is_not(None),
-            # Past the deadline the escalation says it all.
-            Report.deadline_at >= now,
-            Report.id.not_in(seen) if seen else Report.id.is_not(None),
-        )
-        if not reports:
-            return done
-        for report in reports:
-            seen.add(report.id)
-            if report.category_id not in categories:
-                categories[report.category_id] = session.get(ReportCategory, report.category_id)
-            category = categories[report.category_id]
-            days = category.reminder_days if category is not None else 1
-            assert report.deadline_at is not None
-            if now < subtract_working_days(session, tenant_id, report.deadline_at, days):
-                continue
-            done += _step(session, report, "remind")
+    for report in _each(
+        session,
+        Report.tenant_id == tenant_id,
+        Report.status.in_(HANDLING_STATES),
+        Report.reminded_at.is_(None),
+        Report.escalated_at.is_(None),
+        Report.deadline_at.is_not(None),
+        # Past the deadline the escalation says it all.
+        Report.deadline_at >= now,
+    ):
+        if report.category_id not in categories:
+            categories[report.category_id] = session.get(ReportCategory, report.category_id)
+        category = categories[report.category_id]
+        days = category.reminder_days if category is not None else 1
+        assert report.deadline_at is not None
+        if now < subtract_working_days(session, tenant_id, report.deadline_at, days):
+            continue
+        done += _step(session, report, "remind")
+    return done
 
 
 def _auto_close(session: Session, tenant_id: int, now: datetime) -> int:
-    done = 0
-    seen: set[int] = set()
-    while True:
-        reports = _locked(
-            session,
-            Report.tenant_id == tenant_id,
-            Report.status == "resolved",
-            Report.resolved_at.is_not(None),
-            Report.resolved_at <= now - AUTO_CLOSE_AFTER,
-            Report.id.not_in(seen) if seen else Report.id.is_not(None),
-        )
-        if not reports:
-            return done
-        for report in reports:
-            seen.add(report.id)
-            done += _step(session, report, "close")
+    unrated = _each(
+        session,
+        Report.tenant_id == tenant_id,
+        Report.status == "resolved",
+        Report.resolved_at.is_not(None),
+        Report.resolved_at <= now - AUTO_CLOSE_AFTER,
+    )
+    return sum(_step(session, report, "close") for report in unrated)
 
 
 def run_sweep(session: Session) -> dict[str, int]:
