@@ -30,7 +30,7 @@ from .web.nul import refuse_nul_input
 from .web.sessions import LazyCookieSessionInterface
 
 #: The SDK API this host implements; plugins outside their ``sdk_api`` range are refused.
-SDK_API = Version("1.2")
+SDK_API = Version("1.3")
 log = logging.getLogger("sieuapp")
 
 
@@ -81,6 +81,11 @@ def create_app(
 
 
 def _register_core(app: Flask, api: web_api.Api) -> None:
+    from .alerts.api import blp as alerts_blp
+    from .alerts.cap_views import blp as cap_blp
+    from .alerts.import_api import blp as alerts_import_blp
+    from .alerts.me_api import blp as my_alerts_blp
+    from .alerts.public_api import blp as public_alerts_blp
     from .audit.api import blp as audit_blp
     from .identity.api import blp as identity_blp
     from .identity.assurance.api import blp as assurance_blp
@@ -95,7 +100,9 @@ def _register_core(app: Flask, api: web_api.Api) -> None:
     from .identity.pages import blp as pages_blp
     from .identity.personal_data.api import blp as personal_data_blp
     from .identity.personal_data.pages import blp as personal_pages_blp
+    from .notifications.admin_api import blp as notification_templates_blp
     from .notifications.api import blp as notifications_blp
+    from .notifications.settings_api import blp as notification_settings_blp
     from .plugins.api import blp as modules_blp
     from .reports.admin_api import blp as reports_admin_blp
     from .reports.api import blp as reports_blp
@@ -126,6 +133,16 @@ def _register_core(app: Flask, api: web_api.Api) -> None:
         api.register_blueprint(blueprint)
     app.register_blueprint(open311_blp)
     api.register_blueprint(open311_admin_blp)
+    for blueprint in (
+        notification_settings_blp,
+        notification_templates_blp,
+        alerts_blp,
+        alerts_import_blp,
+        my_alerts_blp,
+        public_alerts_blp,
+    ):
+        api.register_blueprint(blueprint)
+    app.register_blueprint(cap_blp)
 
 
 def _request_cycle(app: Flask, runtime: Runtime) -> None:
@@ -177,6 +194,10 @@ def _background_work(runtime: Runtime) -> None:
             f"SIEUAPP_TASK_BACKEND={runtime.settings.task_backend!r}: use 'inline' or 'celery'"
         )
     runtime.watch_commits()
+    from .alerts.fanout import register_tasks as register_alert_tasks
+    from .notifications.delivery import register_tasks as register_delivery_tasks
     from .reports.plugin_bridge import register_tasks as register_report_plugin_tasks
 
     register_report_plugin_tasks(runtime)
+    register_delivery_tasks(runtime)
+    register_alert_tasks(runtime)

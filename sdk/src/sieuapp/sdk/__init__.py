@@ -1,6 +1,14 @@
 """sieuapp SDK: the contract between a service plugin and the sieuapp host."""
 
 from ._manifest import FrontendEntry, Manifest, Scope
+from ._notify import (
+    ADDRESS_KINDS,
+    NOTIFY_SCOPE,
+    URGENCIES,
+    Channel,
+    DeliveryOutcome,
+    OutgoingMessage,
+)
 from ._reports import ReportCategory, ReportChoice, ReportInfo, ReportQuestion
 from ._results import Erasure, Health, IdentityCheck
 from ._roles import ALL_ROLES, Role
@@ -9,6 +17,7 @@ from ._services import (
     ConfigService,
     DatabaseService,
     IdentityService,
+    NotifyService,
     Organization,
     ReportsService,
     Services,
@@ -24,19 +33,22 @@ from ._text import LANGUAGES, LocalizedText, text
 from .hookspecs import hookimpl
 
 #: The SDK API this distribution defines; plugins state the range they support in ``sdk_api``.
-API_VERSION = "1.2"
+API_VERSION = "1.3"
 
 #: Marks a config field whose value the host never returns: ``fields.String(metadata=SECRET)``.
 SECRET = {"secret": True}
 
 __all__ = [
+    "ADDRESS_KINDS",
     "ALL_ROLES",
     "API_VERSION",
     "LANGUAGES",
     "SECRET",
     "AuditService",
+    "Channel",
     "ConfigService",
     "DatabaseService",
+    "DeliveryOutcome",
     "Erasure",
     "FrontendEntry",
     "Health",
@@ -44,7 +56,10 @@ __all__ = [
     "IdentityService",
     "LocalizedText",
     "Manifest",
+    "NOTIFY_SCOPE",
+    "NotifyService",
     "Organization",
+    "OutgoingMessage",
     "ReportCategory",
     "ReportChoice",
     "ReportInfo",
@@ -59,6 +74,7 @@ __all__ = [
     "TenancyService",
     "TenantInfo",
     "Unit",
+    "URGENCIES",
     "UserInfo",
     "hookimpl",
     "text",

@@ -12,6 +12,7 @@ if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
     from ._reports import ReportInfo
+    from ._text import LocalizedText
 
 
 @dataclass(frozen=True)
@@ -149,8 +150,23 @@ class ReportsService(Protocol):
         ``update_id`` is answered with the report, not applied twice."""
 
 
+class NotifyService(Protocol):
+    def send(
+        self,
+        user_id: str,
+        kind: str,
+        title: LocalizedText,
+        body: LocalizedText,
+        *,
+        link: str | None = None,
+        data: Mapping[str, Any] | None = None,
+    ) -> bool:
+        """Put a message in the user's inbox and deliver it on the channels they chose; False
+        (and nothing sent) when the user has not granted this plugin the ``notify`` scope."""
+
+
 class Services(Protocol):
-    """Everything the host gives one plugin; later SDK versions add notify and payments."""
+    """Everything the host gives one plugin; a later SDK version adds payments."""
 
     plugin_id: str
     identity: IdentityService
@@ -161,3 +177,4 @@ class Services(Protocol):
     tasks: TaskService
     db: DatabaseService
     reports: ReportsService
+    notify: NotifyService

@@ -14,6 +14,7 @@ if TYPE_CHECKING:
     from flask import Blueprint
 
     from ._manifest import Manifest
+    from ._notify import Channel, DeliveryOutcome, OutgoingMessage
     from ._reports import ReportCategory, ReportInfo
     from ._results import Erasure, Health, IdentityCheck
     from ._services import Services, TenantInfo
@@ -90,3 +91,15 @@ def report_categories(tenant: TenantInfo, services: Services) -> list[ReportCate
 @hookspec
 def report_routed(report: ReportInfo, tenant: TenantInfo, services: Services) -> None:
     """Learn that a report was routed to an organization one of the plugin's categories names."""
+
+
+@hookspec
+def notification_channels(tenant: TenantInfo, services: Services) -> list[Channel]:
+    """Declare the delivery channels the plugin can serve for the tenant as configured."""
+
+
+@hookspec
+def deliver_notifications(
+    channel: str, messages: list[OutgoingMessage], tenant: TenantInfo, services: Services
+) -> list[DeliveryOutcome]:
+    """Send a batch of messages on one of the plugin's channels; one outcome per message."""

@@ -1,5 +1,6 @@
 """Imports every core model so that the metadata is complete (Alembic, tests)."""
 
+from ..alerts.models import Alert, AlertArea, AlertRead, AlertTarget, UserArea
 from ..audit.models import AuditEntry
 from ..identity.assurance.models import IdentityVerification, PhoneVerification
 from ..identity.delegation.models import Delegation
@@ -14,7 +15,14 @@ from ..identity.models import (
     User,
 )
 from ..identity.oidc.models import AuthorizationCode, OAuthClient, RefreshToken, SigningKey
-from ..notifications.models import Notification
+from ..notifications.models import (
+    Delivery,
+    Notification,
+    NotificationPreference,
+    NotificationSettings,
+    NotificationTemplate,
+    PushSubscription,
+)
 from ..plugins.models import ModuleState
 from ..reports.models import (
     Holiday,
@@ -32,6 +40,16 @@ from ..tasks.models import OutboxMessage
 from ..tenancy.models import AdministrativeUnit, Organization, Tenant
 
 __all__ = [
+    "Alert",
+    "AlertArea",
+    "AlertRead",
+    "AlertTarget",
+    "Delivery",
+    "NotificationPreference",
+    "NotificationSettings",
+    "NotificationTemplate",
+    "PushSubscription",
+    "UserArea",
     "AdministrativeUnit",
     "AuditEntry",
     "AuthorizationCode",

@@ -1,0 +1,1 @@
+"""E-mail notifications over SMTP for sieuapp."""

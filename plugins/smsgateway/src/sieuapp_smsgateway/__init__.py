@@ -1,0 +1,1 @@
+"""Text messages through an SMS gateway's HTTP API for sieuapp."""
