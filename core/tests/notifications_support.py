@@ -18,7 +18,7 @@ from sieuapp.core.plugins.synthetic import plugin_source
 
 RECORDER_ENV = "SIEUAPP_RECORDER_LOG"
 
-RECORDER = '''
+RECORDER = """
 import json
 import os
 
@@ -30,7 +30,7 @@ def notification_channels(tenant):
     return [
         Channel("web_push", text("Thông báo đẩy", "Push notifications"), "web_push"),
         Channel("email", text("Thư điện tử", "E-mail"), "email"),
-        Channel("sms", text("Tin nhắn SMS", "Text messages"), "sms_phone_placeholder"),
+        Channel("sms", text("Tin nhắn SMS", "Text messages"), "phone"),
     ]
 
 
@@ -72,7 +72,7 @@ def deliver_notifications(channel, messages, tenant):
                 }
                 log.write(json.dumps(record, ensure_ascii=False) + "\\n")
     return outcomes
-'''.replace('"sms_phone_placeholder"', '"phone"')
+"""
 
 
 def recorder_plugin(plugin_id: str = "recorder", extra: str = "") -> str:

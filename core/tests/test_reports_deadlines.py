@@ -271,9 +271,9 @@ def test_the_sweep_is_a_periodic_job_of_every_backend(platform, clock) -> None:
         report = assigned_report(platform, session, make_category(session, deadline_days=1))
         report_id = report.id
     clock.now = MONDAY + timedelta(days=3)
-    assert runtime.run_due_periodic() == ["reports.sweep"]
+    assert "reports.sweep" in runtime.run_due_periodic()
     # Not due again before its interval has passed in this process.
-    assert runtime.run_due_periodic() == []
+    assert "reports.sweep" not in runtime.run_due_periodic()
     with platform.context() as session:
         assert session.get(Report, report_id).escalated_at == clock.now
 

@@ -37,9 +37,15 @@ class Settings:
     #: Host names are ``<tenant>.<base domain>``; other hosts get the default tenant.
     base_domain: str = ""
     default_tenant: str = "hue"
+    #: Scheme of the links in notifications (``https://<tenant>.<base domain>/...``); ``http``
+    #: only for development.
+    public_scheme: str = "https"
     #: ``inline`` runs background work in-process; ``celery`` sends it to a Celery worker.
     task_backend: str = "inline"
     broker_url: str = "redis://127.0.0.1:6379/0"
+    #: Users one step of an alert's fan-out plans (one background task each); 0 for the
+    #: built-in 500.
+    alert_batch_size: int = 0
     #: How workers learn that a tenant's modules changed without a query per request:
     #: ``auto`` (a file beside a SQLite database; none otherwise), ``file`` (in the instance
     #: folder, for one host), ``none`` (read the database on every request).

@@ -18,6 +18,7 @@ from .. import clock
 from ..db import current_session
 from ..identity.principal import own_account_only, require_principal
 from ..web.i18n import request_language
+from .delivery import summary
 from .models import Notification
 
 blp = Blueprint("notifications", __name__, url_prefix="/api/v1", description="Your notifications")
@@ -52,6 +53,14 @@ class NotificationPage(Schema):
     notifications = fields.List(fields.Nested(NotificationOut))
 
 
+class NotificationDetail(NotificationOut):
+    deliveries = fields.Dict(
+        keys=fields.String(),
+        values=fields.Dict(keys=fields.String(), values=fields.Integer()),
+        metadata={"description": "{channel: {status: count}}: pending, deferred, sent, ..."},
+    )
+
+
 class ReadAllOut(Schema):
     marked = fields.Integer()
 
@@ -60,7 +69,8 @@ def _mine(user_id: str, tenant_id: int) -> list[Any]:
     return [Notification.user_id == user_id, Notification.tenant_id == tenant_id]
 
 
-def _view(notification: Notification, language: str) -> dict[str, Any]:
+def notification_view(notification: Notification, language: str) -> dict[str, Any]:
+    """One notification as the caller reads it, in ``language``."""
     english = language == "en"
     return {
         "id": notification.id,
@@ -110,9 +120,34 @@ def list_my_notifications(query: dict[str, Any]) -> tuple[dict[str, Any], int, d
         "unread": unread,
         "page": query["page"],
         "page_size": query["page_size"],
-        "notifications": [_view(n, language) for n in rows],
+        "notifications": [notification_view(n, language) for n in rows],
     }
     return body, 200, {"Content-Language": language, "Vary": "Accept-Language, Authorization"}
+
+
+def _one(notification_id: int) -> Notification:
+    principal = require_principal()
+    notification = current_session().scalar(
+        select(Notification).where(
+            Notification.id == notification_id, *_mine(principal.user_id, principal.tenant_id)
+        )
+    )
+    if notification is None:
+        raise NotFound(NO_NOTIFICATION.get(request_language()))
+    return notification
+
+
+@blp.route("/me/notifications/<int:notification_id>")
+@blp.response(200, NotificationDetail)
+@blp.alt_response(404, description="Not one of your notifications")
+@blp.doc(
+    summary="One of your notifications, with how far it got on each channel",
+    security=[{"bearer": []}],
+)
+def get_notification(notification_id: int) -> dict[str, Any]:
+    notification = _one(notification_id)
+    view = notification_view(notification, request_language())
+    return {**view, "deliveries": summary(current_session(), notification_id=notification.id)}
 
 
 @blp.route("/me/notifications/<int:notification_id>/read", methods=["POST"])
@@ -121,18 +156,10 @@ def list_my_notifications(query: dict[str, Any]) -> tuple[dict[str, Any], int, d
 @blp.doc(summary="Mark one of your notifications read", security=[{"bearer": []}])
 @own_account_only
 def read_notification(notification_id: int) -> dict[str, Any]:
-    principal = require_principal()
-    session = current_session()
-    notification = session.scalar(
-        select(Notification).where(
-            Notification.id == notification_id, *_mine(principal.user_id, principal.tenant_id)
-        )
-    )
-    if notification is None:
-        raise NotFound(NO_NOTIFICATION.get(request_language()))
+    notification = _one(notification_id)
     if notification.read_at is None:
         notification.read_at = clock.now()
-    return _view(notification, request_language())
+    return notification_view(notification, request_language())
 
 
 @blp.route("/me/notifications/read-all", methods=["POST"])

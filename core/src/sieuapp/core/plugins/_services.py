@@ -6,7 +6,16 @@ from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from flask import g, has_request_context
-from sieuapp.sdk import Organization, ReportInfo, StoredFile, TenantInfo, Unit, UserInfo
+from sieuapp.sdk import (
+    NOTIFY_SCOPE,
+    LocalizedText,
+    Organization,
+    ReportInfo,
+    StoredFile,
+    TenantInfo,
+    Unit,
+    UserInfo,
+)
 from sieuapp.sdk.errors import Conflict, Forbidden, InvalidInput, NotFound, Unauthorized
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -278,6 +287,63 @@ class _Reports:
         return report_info(session, report)
 
 
+class _Notify:
+    """Inbox messages and deliveries from a plugin, only to users who allowed it."""
+
+    def __init__(self, runtime: Runtime, plugin_id: str) -> None:
+        self._runtime = runtime
+        self._plugin_id = plugin_id
+
+    def _declares_scope(self) -> bool:
+        manifest = self._runtime.host.manifest(self._plugin_id)
+        return manifest is not None and any(s.name == NOTIFY_SCOPE for s in manifest.scopes)
+
+    def send(
+        self,
+        user_id: str,
+        kind: str,
+        title: LocalizedText,
+        body: LocalizedText,
+        *,
+        link: str | None = None,
+        data: Mapping[str, Any] | None = None,
+    ) -> bool:
+        from ..notifications.service import notify
+
+        where = f"plugin {self._plugin_id!r}: services.notify.send"
+        if not isinstance(kind, str) or not kind.startswith(f"{self._plugin_id}."):
+            raise ValueError(f"{where}: kind {kind!r} must start with {self._plugin_id + '.'!r}")
+        for field_name, value in (("title", title), ("body", body)):
+            if not isinstance(value, LocalizedText):
+                raise ValueError(f"{where}: {field_name} must be LocalizedText(vi=..., en=...)")
+            problems = value.problems(field_name)
+            if problems:
+                raise ValueError(f"{where}: {'; '.join(problems)}")
+        if link is not None and (not isinstance(link, str) or len(link) > 300):
+            raise ValueError(f"{where}: link must be a string of at most 300 characters")
+        tenant = current_tenant()
+        session = current_session()
+        if not self._declares_scope() or NOTIFY_SCOPE not in consent.granted_scopes(
+            session, user_id, tenant.id, self._plugin_id
+        ):
+            return False
+        user = session.get(User, user_id)
+        if user is None or not user.active:
+            return False
+        notify(
+            session,
+            tenant.id,
+            user_id,
+            kind,
+            title,
+            body,
+            link,
+            dict(data or {}),
+            module=self._plugin_id,
+        )
+        return True
+
+
 class PluginServices:
     """Everything one plugin may use; scoped to the plugin, the tenant and the user's consent."""
 
@@ -291,3 +357,4 @@ class PluginServices:
         self.tasks = _Tasks(runtime, plugin_id)
         self.db = _Database()
         self.reports = _Reports(plugin_id)
+        self.notify = _Notify(runtime, plugin_id)

@@ -31,6 +31,7 @@ from .. import clock
 from ..audit.log import record as audit
 from ..identity.models import RoleAssignment
 from ..notifications.service import notify_many
+from ..notifications.templates import render
 from ..tenancy.models import Organization
 from .access import Actor, is_handler, is_ioc, is_reporter
 from .models import Report, ReportCategory, ReportEvent, ReportFollower
@@ -174,11 +175,7 @@ def open_report(session: Session, report: Report, actor: Actor) -> ReportEvent:
             report.tenant_id,
             [report.reporter_id],
             "report.submitted",
-            LocalizedText(f"Đã tiếp nhận phản ánh #{report.id}", f"Report #{report.id} received"),
-            LocalizedText(
-                "Phản ánh của bạn đã được tiếp nhận và đang chờ kiểm duyệt.",
-                "Your report was received and awaits moderation.",
-            ),
+            *render(session, report.tenant_id, "report.submitted", {"number": report.id}),
             report_link(report),
             {"report_id": report.id, "status": report.status},
         )
@@ -588,17 +585,13 @@ def _tell(
         return [u for u in users if u != actor.user_id]
 
     if report.status != before_status:
-        status = STATUS_TEXT[report.status]
-        body = _status_body(report, action, note)
+        template, values = _status_template(report, action, note)
         notify_many(
             session,
             tenant_id,
             others(followers_of(session, report)),
             "report.status_changed",
-            LocalizedText(
-                f"Phản ánh #{report.id}: {status.vi}", f"Report #{report.id}: {status.en}"
-            ),
-            body,
+            *render(session, tenant_id, template, values),
             link,
             payload,
         )
@@ -608,17 +601,15 @@ def _tell(
             tenant_id,
             others(followers_of(session, report)),
             "report.comment",
-            LocalizedText(
-                f"Phản ánh #{report.id}: có trao đổi mới", f"Report #{report.id}: a new message"
+            *render(
+                session, tenant_id, "report.comment", {"number": report.id, "note": note or ""}
             ),
-            LocalizedText(note or "", note or ""),
             link,
             payload,
         )
 
     org_users: list[str] = []
     kind = ""
-    title: LocalizedText | None = None
     if action in ("assign", "dispute") and report.organization_id is not None:
         org_users = members_of(session, tenant_id, [report.organization_id])
         if action == "dispute":
@@ -626,83 +617,55 @@ def _tell(
                 session, tenant_id, [parent_org_id(session, report.organization_id)]
             )
             kind = "report.disputed"
-            title = LocalizedText(
-                f"Phản ánh #{report.id} bị khiếu nại, mở lại",
-                f"Report #{report.id} disputed and reopened",
-            )
         else:
             kind = "report.assigned"
-            title = LocalizedText(
-                f"Phản ánh #{report.id} được chuyển đến đơn vị",
-                f"Report #{report.id} assigned to your organization",
-            )
     elif action in ("provide_info", "comment") and is_reporter(actor, report):
         org_users = members_of(session, tenant_id, [report.organization_id])
         kind = "report.reporter_replied"
-        title = LocalizedText(
-            f"Người phản ánh #{report.id} đã trả lời", f"The reporter of #{report.id} replied"
-        )
     elif action == "remind":
         org_users = members_of(session, tenant_id, [report.organization_id])
         kind = "report.deadline_near"
-        title = LocalizedText(
-            f"Phản ánh #{report.id} sắp đến hạn xử lý", f"Report #{report.id} is due soon"
-        )
     elif action == "escalate":
         org_users = members_of(
             session, tenant_id, [parent_org_id(session, report.organization_id)]
         ) + ioc_users(session, tenant_id)
         kind = "report.overdue"
-        title = LocalizedText(
-            f"Phản ánh #{report.id} đã quá hạn xử lý", f"Report #{report.id} is overdue"
-        )
     elif action == "reject":
         org_users = ioc_users(session, tenant_id)
         kind = "report.rejected"
-        title = LocalizedText(
-            f"Phản ánh #{report.id} cần chuyển lại", f"Report #{report.id} needs re-routing"
-        )
-    if title is not None:
+    if kind:
         deadline = local_day(report.deadline_at) if report.deadline_at else ""
-        body = LocalizedText(
-            (note or "") + (f" Hạn xử lý: {deadline}." if deadline else ""),
-            (note or "") + (f" Deadline: {deadline}." if deadline else ""),
+        deadline_note = (
+            LocalizedText(f" Hạn xử lý: {deadline}.", f" Deadline: {deadline}.") if deadline else ""
         )
+        values = {"number": report.id, "note": note or "", "deadline_note": deadline_note}
         notify_many(
             session,
             tenant_id,
             others(org_users),
             kind,
-            title,
-            LocalizedText(body.vi.strip(), body.en.strip()),
+            *render(session, tenant_id, kind, values),
             link,
             {**payload, "category_id": category.id if category else None},
         )
 
 
-def _status_body(report: Report, action: str, note: str | None) -> LocalizedText:
+def _status_template(
+    report: Report, action: str, note: str | None
+) -> tuple[str, dict[str, object]]:
+    """Which wording tells the followers of this status change, and its values."""
+    values: dict[str, object] = {"number": report.id, "status": STATUS_TEXT[report.status]}
     if action == "resolve" and note:
-        return LocalizedText(
-            f"Trả lời của đơn vị xử lý: {note} Hãy đánh giá kết quả.",
-            f"The organization's answer: {note} Please rate it.",
-        )
+        return "report.status_changed.resolved", {**values, "note": note}
     if action == "request_info" and note:
-        return LocalizedText(
-            f"Đơn vị xử lý cần thêm thông tin: {note}",
-            f"The organization needs more information: {note}",
-        )
+        return "report.status_changed.info_requested", {**values, "note": note}
     if action == "assign" and report.deadline_at is not None:
-        day = local_day(report.deadline_at)
-        return LocalizedText(
-            f"Phản ánh đã được chuyển đến đơn vị xử lý, dự kiến xong trước {day}.",
-            f"Your report was sent to the organization in charge, expected by {day}.",
-        )
+        return "report.status_changed.assigned", {
+            **values,
+            "deadline": local_day(report.deadline_at),
+        }
     if action == "merge" and report.merged_into_id is not None:
-        return LocalizedText(
-            f"Phản ánh trùng với #{report.merged_into_id}; bạn sẽ nhận cập nhật của phản ánh đó.",
-            f"It duplicates #{report.merged_into_id}; you will get that report's updates.",
-        )
+        return "report.status_changed.merged", {**values, "merged_into": report.merged_into_id}
     if action == "dismiss" and note:
-        return LocalizedText(f"Lý do: {note}", f"Reason: {note}")
-    status = STATUS_TEXT[report.status]
-    return LocalizedText(f"Trạng thái mới: {status.vi}.", f"New status: {status.en}.")
+        return "report.status_changed.dismissed", {**values, "note": note}
+    return "report.status_changed", values

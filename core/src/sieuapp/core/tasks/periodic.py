@@ -28,7 +28,15 @@ class PeriodicJob:
 #: Reminders, escalations and auto-closing of reports; minutes late is soon enough for rules
 #: counted in working days.
 REPORTS_SWEEP = PeriodicJob("reports.sweep", 300.0, "sieuapp.core.reports.deadlines:run_sweep")
+#: Deliveries whose quiet hours ended or whose retry is due, in case their task was lost.
+NOTIFICATIONS_DUE = PeriodicJob(
+    "notifications.deliver_due", 60.0, "sieuapp.core.notifications.delivery:run_due"
+)
+#: Daily digests; five minutes after the user's hour is on time for a daily e-mail.
+NOTIFICATIONS_DIGEST = PeriodicJob(
+    "notifications.digest", 300.0, "sieuapp.core.notifications.digest:run_digests"
+)
 
 
 def core_jobs() -> dict[str, PeriodicJob]:
-    return {job.name: job for job in (REPORTS_SWEEP,)}
+    return {job.name: job for job in (REPORTS_SWEEP, NOTIFICATIONS_DUE, NOTIFICATIONS_DIGEST)}
