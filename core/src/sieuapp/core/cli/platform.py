@@ -165,6 +165,8 @@ def _print_banner(app: Flask, host: str, port: int, report: Any) -> None:
     echo(f"  account:  {base}/account (đăng nhập, đăng ký / sign in, register)")
     echo(f"  OpenID:   {base}/.well-known/openid-configuration")
     echo(f"  reports:  {base}/api/v1/public/reports (phản ánh hiện trường / public feed)")
+    echo(f"  alerts:   {base}/api/v1/public/alerts (cảnh báo đang hiệu lực / alerts in effect)")
+    echo(f"  CAP:      {base}/cap/feed.atom (nguồn tin CAP / CAP feed)")
     echo(f"  Open311:  {base}{DEMO_OPEN311_ENDPOINT}/discovery.json")
     echo(f"            api_key (demo, public): {DEMO_OPEN311_KEY}")
     if settings.sms_development_log:

@@ -28,6 +28,7 @@ from ..tenancy.models import Organization, Tenant
 from ..tenancy.provinces import create_tenant
 from ..tenancy.seed import seed_organizations
 from .accounts import DEMO_ACCOUNTS
+from .alerts import seed_alert
 from .assurance import assurance_settings
 from .open311 import ensure_client
 from .reports import seed_reports
@@ -48,6 +49,8 @@ class DemoReport:
     open311_client_created: bool = False
     #: Demo reports made by this run (none when an earlier run made them).
     reports_created: int = 0
+    #: Whether this run sent the demo flood warning (none while an earlier one is in effect).
+    alert_sent: bool = False
     #: Plugins that did not load: ``(id, problems)``.
     failed: list[tuple[str, list[str]]] = field(default_factory=list)
 
@@ -117,6 +120,8 @@ def seed(app: Flask) -> DemoReport:
         _switch_on(app, record.id, report)
     with _tenant_context(app) as session:
         report.reports_created = seed_reports(session, g.tenant.id)
+    with _tenant_context(app) as session:
+        report.alert_sent = seed_alert(session, g.tenant.id)
     return report
 
 
