@@ -31,6 +31,8 @@ from ..models import (
 )
 from ..oidc.models import AuthorizationCode, RefreshToken
 from . import plugins
+from .notifications import ERASED as NOTIFICATION_ERASED
+from .notifications import erase_notification_data
 
 #: The outbox task that retries a plugin's erasure that failed during the request.
 RETRY_TASK = "personal_data.erase_plugin"
@@ -70,6 +72,7 @@ ERASED: dict[str, LocalizedText] = {
     "report_photos": T(
         "Ảnh đã tải lên nhưng chưa gửi kèm phản ánh nào", "Photos uploaded but never sent"
     ),
+    **NOTIFICATION_ERASED,
 }
 
 #: What the core keeps, by category: what it is, and the reason the law gives.
@@ -184,6 +187,7 @@ def erase_core(session: Session, user: User) -> dict[str, int]:
     counts["delegations"] = gone(
         delete(Delegation).where(or_(Delegation.citizen_id == uid, Delegation.agent_id == uid))
     )
+    counts.update(erase_notification_data(session, uid))
     counts.update(erase_reports(session, uid))
     session.flush()
     return counts

@@ -21,6 +21,7 @@ from ..federation.models import FederatedIdentity
 from ..models import Consent, RecoveryCode, RoleAssignment, Token, TotpCredential, User
 from ..oidc.models import RefreshToken
 from . import plugins
+from .notifications import export_notification_data
 
 #: Bumped when the layout of the export changes, so that programs reading it can tell.
 FORMAT = 1
@@ -207,6 +208,7 @@ def core_data(session: Session, user: User) -> dict[str, Any]:
             for e in audit
         ],
         **export_reports(session, uid),
+        **export_notification_data(session, uid),
     }
 
 
