@@ -4,16 +4,13 @@ host breaks with any core release, so it must talk to the platform through ``sie
 from __future__ import annotations
 
 import ast
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from pathlib import Path
 
-FORBIDDEN = "sieuapp.core"
+from sieuapp.sdk.boundary import offences
+
 # Folders that hold someone else's code or build output, never the plugin's own source.
 SKIPPED = {"__pycache__", "build", "dist", "node_modules", "site-packages"}
-
-
-def _forbidden(module: str) -> bool:
-    return module == FORBIDDEN or module.startswith(FORBIDDEN + ".")
 
 
 def source_files(root: Path) -> list[Path]:
@@ -28,31 +25,6 @@ def source_files(root: Path) -> list[Path]:
             continue
         found.append(path)
     return found
-
-
-def _offences(tree: ast.AST) -> Iterator[tuple[int, str]]:
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Import):
-            for alias in node.names:
-                if _forbidden(alias.name):
-                    yield node.lineno, f"import {alias.name}"
-        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
-            if _forbidden(node.module):
-                yield node.lineno, f"from {node.module} import ..."
-            elif node.module == "sieuapp" and any(a.name == "core" for a in node.names):
-                yield node.lineno, "from sieuapp import core"
-        elif isinstance(node, ast.Call) and node.args:
-            # importlib.import_module("sieuapp.core...") and __import__("sieuapp.core...").
-            name = node.func.attr if isinstance(node.func, ast.Attribute) else None
-            name = node.func.id if isinstance(node.func, ast.Name) else name
-            first = node.args[0]
-            if (
-                name in {"import_module", "__import__"}
-                and isinstance(first, ast.Constant)
-                and isinstance(first.value, str)
-                and _forbidden(first.value)
-            ):
-                yield node.lineno, f"{name}({first.value!r})"
 
 
 def core_imports(files: Iterable[Path], shown_relative_to: Path | None = None) -> list[str]:
@@ -71,7 +43,7 @@ def core_imports(files: Iterable[Path], shown_relative_to: Path | None = None) -
         except (OSError, ValueError) as exc:
             problems.append(f"{shown}: cannot be read: {exc}")
             continue
-        for line, what in sorted(set(_offences(tree))):
+        for line, what in sorted(set(offences(tree))):
             problems.append(
                 f"{shown}:{line}: imports sieuapp.core ({what}); "
                 "a plugin uses the platform through sieuapp.sdk only"
