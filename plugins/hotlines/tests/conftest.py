@@ -4,7 +4,6 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from flask.testing import FlaskClient
 
 CONFIG_URL = "/api/v1/admin/plugins/hotlines/config"
 
@@ -32,17 +31,7 @@ def sieuapp_plugins() -> list[str]:
 
 
 @pytest.fixture
-def configure(admin_client: FlaskClient) -> Callable[[dict[str, Any]], Any]:
-    """PUT a configuration through the admin API, as the province's console does."""
-
-    def put(config: dict[str, Any]) -> Any:
-        return admin_client.put(CONFIG_URL, json=config)
-
-    return put
-
-
-@pytest.fixture
-def configured(configure: Callable[[dict[str, Any]], Any]) -> dict[str, Any]:
-    response = configure(HUE_CONFIG)
+def configured(configure_plugin: Callable[[dict[str, Any]], Any]) -> dict[str, Any]:
+    response = configure_plugin(HUE_CONFIG)
     assert response.status_code == 200, response.get_json()
     return HUE_CONFIG

@@ -47,12 +47,12 @@ INVALID = [
 
 @pytest.mark.parametrize(("config", "field"), INVALID)
 def test_invalid_config_names_the_field_and_changes_nothing(
-    admin_client, anonymous_client, configure, configured, config, field
+    admin_client, anonymous_client, configure_plugin, configured, config, field
 ):
     before = admin_client.get(PLUGIN_URL).get_json()["state"]
     numbers_before = anonymous_client.get(NUMBERS).get_json()
 
-    response = configure(config)
+    response = configure_plugin(config)
 
     assert response.status_code == 422
     body = response.get_json()
@@ -64,8 +64,8 @@ def test_invalid_config_names_the_field_and_changes_nothing(
     assert anonymous_client.get(NUMBERS).get_json() == numbers_before
 
 
-def test_every_bad_entry_is_reported_at_once(configure):
-    response = configure(
+def test_every_bad_entry_is_reported_at_once(configure_plugin):
+    response = configure_plugin(
         {"entries": [entry(number="12"), entry(number="19001075"), entry(category="x")]}
     )
     assert response.status_code == 422
@@ -105,14 +105,14 @@ def test_the_secret_is_never_returned(admin_client, anonymous_client, citizen_cl
     assert schema["entries"]["secret"] is False
 
 
-def test_a_secret_left_out_is_kept_and_null_clears_it(admin_client, configure, configured):
-    response = configure({"entries": [entry()]})
+def test_a_secret_left_out_is_kept_and_null_clears_it(admin_client, configure_plugin, configured):
+    response = configure_plugin({"entries": [entry()]})
     assert response.status_code == 200
     config = response.get_json()["state"]["config"]
     assert config["secrets_set"] == ["callback_api_token"]
     assert [e["number"] for e in config["values"]["entries"]] == ["19001075"]
 
-    cleared = configure({"entries": [entry()], "callback_api_token": None})
+    cleared = configure_plugin({"entries": [entry()], "callback_api_token": None})
     assert cleared.status_code == 200
     assert cleared.get_json()["state"]["config"]["secrets_set"] == []
 

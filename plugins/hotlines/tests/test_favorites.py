@@ -145,10 +145,10 @@ def test_removing_a_malformed_number_is_422(citizen_client):
 
 
 def test_a_number_the_province_removed_stays_until_the_citizen_drops_it(
-    citizen_client, configure, configured
+    citizen_client, configure_plugin, configured
 ):
     assert citizen_client.post(FAVORITES, json={"number": "19001075"}).status_code == 201
-    assert configure({"entries": []}).status_code == 200
+    assert configure_plugin({"entries": []}).status_code == 200
 
     favorites = citizen_client.get(FAVORITES).get_json()["favorites"]
     assert favorites == [

@@ -75,11 +75,13 @@ def test_unknown_category_is_a_422_naming_the_field(anonymous_client, category):
     assert "emergency" in body["errors"]["category"][0]
 
 
-def test_configured_numbers_appear_after_the_admin_configures_them(anonymous_client, configure):
+def test_configured_numbers_appear_after_the_admin_configures_them(
+    anonymous_client, configure_plugin
+):
     before = numbers_of(anonymous_client.get(NUMBERS))
     assert "19001075" not in before
 
-    response = configure(
+    response = configure_plugin(
         {
             "entries": [
                 {
@@ -114,9 +116,11 @@ def test_configured_numbers_appear_after_the_admin_configures_them(anonymous_cli
     assert numbers_of(health) == ["02343822222"]
 
 
-def test_reconfiguring_replaces_the_province_numbers(anonymous_client, configure, configured):
+def test_reconfiguring_replaces_the_province_numbers(
+    anonymous_client, configure_plugin, configured
+):
     assert "19001075" in numbers_of(anonymous_client.get(NUMBERS))
-    assert configure({"entries": []}).status_code == 200
+    assert configure_plugin({"entries": []}).status_code == 200
     assert numbers_of(anonymous_client.get(NUMBERS)) == NATIONAL
 
 

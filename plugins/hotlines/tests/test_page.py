@@ -56,8 +56,8 @@ def test_page_loads_nothing_from_elsewhere(anonymous_client, configured):
     assert "@import" not in html and "url(" not in html
 
 
-def test_configured_names_are_escaped(anonymous_client, configure):
-    response = configure(
+def test_configured_names_are_escaped(anonymous_client, configure_plugin):
+    response = configure_plugin(
         {
             "entries": [
                 {

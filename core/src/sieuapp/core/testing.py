@@ -168,6 +168,15 @@ class Platform:
             yield session
             session.commit()
 
+    def call_hook(self, plugin_id: str, hook: str, **kwargs: Any) -> Any:
+        """Call one plugin's hook as the host does, for this platform's tenant (``tenant`` and
+        ``services`` are supplied; ``kwargs`` are the hook's other arguments)."""
+        with self.context():
+            tenant = g.tenant
+            return self.runtime.host.call(
+                plugin_id, hook, tenant.id, tenant=tenant.info(), **kwargs
+            )
+
     def install(self, plugin_id: str, enable: bool = True) -> None:
         actor = modules.Actor(None, "test")
         with self.context() as session:

@@ -6,11 +6,13 @@ Name the plugin under test in a fixture (or ``sieuapp_plugins`` in the pytest in
     @pytest.fixture
     def sieuapp_plugins():
         return ["taxi"]
+
+The first plugin named is the one ``configure_plugin`` and ``call_hook`` act on.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -74,3 +76,32 @@ def admin_client(sieuapp_platform: Any) -> FlaskClient:
 @pytest.fixture
 def partner_client(sieuapp_platform: Any) -> FlaskClient:
     return sieuapp_platform.client("partner_staff")
+
+
+@pytest.fixture
+def configure_plugin(
+    admin_client: FlaskClient, sieuapp_plugins: list[str]
+) -> Callable[[dict[str, Any]], Any]:
+    """PUT a configuration of the plugin under test through the admin API, as the province's
+    console does; returns the response (422 naming the field when the schema refuses it)."""
+    if not sieuapp_plugins:
+        raise pytest.UsageError("configure_plugin needs a plugin under test in sieuapp_plugins")
+    url = f"/api/v1/admin/plugins/{sieuapp_plugins[0]}/config"
+
+    def put(config: dict[str, Any]) -> Any:
+        return admin_client.put(url, json=config)
+
+    return put
+
+
+@pytest.fixture
+def call_hook(sieuapp_platform: Any, sieuapp_plugins: list[str]) -> Callable[..., Any]:
+    """Call one of the plugin under test's hooks as the host does, for the tenant ``hue``:
+    ``call_hook("health")``; the host passes ``tenant`` and ``services``."""
+    if not sieuapp_plugins:
+        raise pytest.UsageError("call_hook needs a plugin under test in sieuapp_plugins")
+
+    def call(hook: str, **kwargs: Any) -> Any:
+        return sieuapp_platform.call_hook(sieuapp_plugins[0], hook, **kwargs)
+
+    return call
