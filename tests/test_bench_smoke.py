@@ -73,3 +73,37 @@ def test_bad_plugin_count_is_refused_naming_the_option() -> None:
     assert done.returncode == 2
     assert "--plugins" in done.stderr
     assert "measure" not in done.stdout
+
+
+ALERT_ROW = re.compile(
+    rf"^(?P<measure>alert_\w+)\s+(?P<unit>ms median|ms p95|pushes/s)\s+(?P<how>.+?)"
+    rf"\s+(?P<sieuapp>{NUMBER})\s+(?P<baseline>{NUMBER})\s+(?P<ratio>{NUMBER})\s+-\s+-$"
+)
+
+
+@pytest.mark.slow
+def test_quick_alerts_run_prints_publish_inbox_and_push_measures() -> None:
+    done = _bench("--only", "alerts", "--quick")
+    assert done.returncode == 0, done.stdout + done.stderr
+    rows = {
+        (m["measure"], m["unit"]): m.groupdict()
+        for m in map(ALERT_ROW.match, done.stdout.splitlines())
+        if m
+    }
+    assert set(rows) == {
+        ("alert_publish", "ms median"),
+        ("alert_inbox", "ms median"),
+        ("alert_inbox", "ms p95"),
+        ("alert_pushes", "pushes/s"),
+    }, done.stdout
+    assert rows[("alert_publish", "ms median")]["how"] == "10,000 vs 1,000"
+    for row in rows.values():
+        sieuapp, baseline, ratio = (float(row[k]) for k in ("sieuapp", "baseline", "ratio"))
+        assert sieuapp > 0 and baseline > 0, row
+        # Both sides are printed to one decimal: the ratio (of the unrounded numbers) must lie
+        # within what the printed numbers allow, half a unit of the last digit either way.
+        low = (sieuapp - 0.05) / (baseline + 0.05)
+        high = (sieuapp + 0.05) / max(baseline - 0.05, 1e-9)
+        assert low - 0.01 <= ratio <= high + 0.01, row
+    # Nothing else is measured when only the alerts are asked for.
+    assert "plugin_route" not in done.stdout and "report_" not in done.stdout
