@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 
 from ..audit.log import record as audit
 from ..db import current_session
+from ..db.paging import paged
 from ..identity.models import RoleAssignment
 from ..identity.principal import Principal, require_principal
 from ..notifications.delivery import summary
@@ -252,20 +253,9 @@ def listing(query: dict[str, Any]) -> dict[str, Any]:
         condition.append(Alert.state == query["state"])
     if query.get("status"):
         condition.append(Alert.status == query["status"])
-    total = session.scalar(select(func.count()).select_from(Alert).where(*condition))
-    rows = session.scalars(
-        select(Alert)
-        .where(*condition)
-        .order_by(Alert.created_at.desc(), Alert.id.desc())
-        .offset((query["page"] - 1) * query["page_size"])
-        .limit(query["page_size"])
-    ).all()
-    return {
-        "total": total,
-        "page": query["page"],
-        "page_size": query["page_size"],
-        "items": [_view(session, a) for a in rows],
-    }
+    order = (Alert.created_at.desc(), Alert.id.desc())
+    page, rows = paged(session, Alert, condition, order, query)
+    return {**page, "items": [_view(session, a) for a in rows]}
 
 
 @blp.route("/alerts/<int:alert_id>")

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from .. import clock
 from ..db import current_session
+from ..db.paging import header, offset_of, one_page
 from ..errors import generic_message
 from ..identity.principal import own_account_only, require_principal
 from ..notifications.api import NotificationQuery, notification_view
@@ -219,10 +220,6 @@ def _alerts(session: Session, reach: Reach, ids: list[int], language: str) -> di
     return {row.id: _alert_view(row, language, row.id in seen) for row in rows}
 
 
-def _offset(query: dict[str, Any]) -> int:
-    return (query["page"] - 1) * query["page_size"]
-
-
 @blp.route("/me/alerts")
 @blp.arguments(NotificationQuery, location="query")
 @blp.response(200, MyAlertPage)
@@ -233,22 +230,13 @@ def list_my_alerts(query: dict[str, Any]) -> tuple[dict[str, Any], int, dict[str
     language = request_language()
     reach = reach_of(session, principal.tenant_id, principal.user_id)
     chosen = alert_conditions(reach, query.get("unread"))
-    ids = list(
-        session.scalars(
-            select(Alert.id)
-            .where(*chosen)
-            .order_by(Alert.sent.desc(), Alert.id.desc())
-            .offset(_offset(query))
-            .limit(query["page_size"])
-        )
-    )
+    newest = select(Alert.id).where(*chosen).order_by(Alert.sent.desc(), Alert.id.desc())
+    ids = list(session.scalars(one_page(newest, query)))
     views = _alerts(session, reach, ids, language)
     body = {
         "language": language,
-        "total": _count(session, Alert.id, chosen),
+        **header(query, _count(session, Alert.id, chosen)),
         "unread": _count(session, Alert.id, alert_conditions(reach, True)),
-        "page": query["page"],
-        "page_size": query["page_size"],
         "alerts": [views[i] for i in ids],
     }
     return body, 200, {"Content-Language": language, **HEADERS}
@@ -315,8 +303,8 @@ def my_inbox(query: dict[str, Any]) -> tuple[dict[str, Any], int, dict[str, str]
     session = current_session()
     language = request_language()
     reach = reach_of(session, principal.tenant_id, principal.user_id)
-    window = merged(reach, query.get("unread"), _offset(query) + query["page_size"])
-    page = session.execute(window.offset(_offset(query)).limit(query["page_size"])).all()
+    window = merged(reach, query.get("unread"), offset_of(query) + query["page_size"])
+    page = session.execute(one_page(window, query)).all()
     note_ids = [row.id for row in page if row.type == "notification"]
     alert_ids = [row.id for row in page if row.type == "alert"]
     notes = {
@@ -326,17 +314,15 @@ def my_inbox(query: dict[str, Any]) -> tuple[dict[str, Any], int, dict[str, str]
     alerts = _alerts(session, reach, alert_ids, language)
     unread_notes = _count(session, Notification.id, notification_conditions(reach, True))
     unread_alerts = _count(session, Alert.id, alert_conditions(reach, True))
+    total = session.scalar(
+        select(func.count()).select_from(merged(reach, query.get("unread")).subquery())
+    )
     body = {
         "language": language,
-        "total": session.scalar(
-            select(func.count()).select_from(merged(reach, query.get("unread")).subquery())
-        )
-        or 0,
+        **header(query, total or 0),
         "unread": unread_notes + unread_alerts,
         "unread_notifications": unread_notes,
         "unread_alerts": unread_alerts,
-        "page": query["page"],
-        "page_size": query["page_size"],
         "items": [(notes if row.type == "notification" else alerts)[row.id] for row in page],
     }
     return body, 200, {"Content-Language": language, **HEADERS}

@@ -5,9 +5,10 @@ from typing import Any
 from flask_smorest import Blueprint
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 from sieuapp.sdk import Role
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, or_, select
 
 from ..db import current_session
+from ..db.paging import paged
 from ..identity.models import User
 from ..identity.principal import require_principal
 from ..tenancy.context import current_tenant
@@ -85,21 +86,9 @@ def audit_log(query: dict[str, Any]) -> dict[str, Any]:
         condition.append(AuditEntry.at >= query["since"])
     if "until" in query:
         condition.append(AuditEntry.at <= query["until"])
-    session = current_session()
-    total = session.scalar(select(func.count()).select_from(AuditEntry).where(*condition))
-    entries = session.scalars(
-        select(AuditEntry)
-        .where(*condition)
-        .order_by(AuditEntry.at.desc(), AuditEntry.id.desc())
-        .offset((query["page"] - 1) * query["page_size"])
-        .limit(query["page_size"])
-    ).all()
-    return {
-        "total": total,
-        "page": query["page"],
-        "page_size": query["page_size"],
-        "entries": entries,
-    }
+    order = (AuditEntry.at.desc(), AuditEntry.id.desc())
+    page, entries = paged(current_session(), AuditEntry, condition, order, query)
+    return {**page, "entries": entries}
 
 
 def _about_user(user_id: str) -> Any:

@@ -16,6 +16,7 @@ from sqlalchemy import func, select, update
 
 from .. import clock
 from ..db import current_session
+from ..db.paging import paged
 from ..identity.principal import own_account_only, require_principal
 from ..web.i18n import request_language
 from .delivery import summary
@@ -103,23 +104,15 @@ def list_my_notifications(query: dict[str, Any]) -> tuple[dict[str, Any], int, d
         condition.append(
             Notification.read_at.is_(None) if query["unread"] else Notification.read_at.is_not(None)
         )
-    total = session.scalar(select(func.count()).select_from(Notification).where(*condition))
     unread = session.scalar(
         select(func.count()).select_from(Notification).where(*mine, Notification.read_at.is_(None))
     )
-    rows = session.scalars(
-        select(Notification)
-        .where(*condition)
-        .order_by(Notification.created_at.desc(), Notification.id.desc())
-        .offset((query["page"] - 1) * query["page_size"])
-        .limit(query["page_size"])
-    ).all()
+    order = (Notification.created_at.desc(), Notification.id.desc())
+    page, rows = paged(session, Notification, condition, order, query)
     body = {
         "language": language,
-        "total": total,
+        **page,
         "unread": unread,
-        "page": query["page"],
-        "page_size": query["page_size"],
         "notifications": [notification_view(n, language) for n in rows],
     }
     return body, 200, {"Content-Language": language, "Vary": "Accept-Language, Authorization"}

@@ -20,12 +20,13 @@ from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 from sieuapp.sdk import LocalizedText, Role
 from sieuapp.sdk.errors import Forbidden, InvalidInput, NotFound
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from .. import clock
 from .._runtime import runtime_of
 from ..db import current_session
+from ..db.paging import paged
 from ..identity.models import User
 from ..identity.principal import current_principal, require_principal
 from ..tenancy.context import current_tenant
@@ -589,21 +590,9 @@ def create(body: dict[str, Any]) -> dict[str, Any]:
 def _page(
     session: Session, actor: Actor, condition: list[Any], query: dict[str, Any], order: Any
 ) -> dict[str, Any]:
-    total = session.scalar(select(func.count()).select_from(Report).where(*condition))
-    rows = session.scalars(
-        select(Report)
-        .where(*condition)
-        .order_by(*order)
-        .offset((query["page"] - 1) * query["page_size"])
-        .limit(query["page_size"])
-    ).all()
+    page, rows = paged(session, Report, condition, order, query)
     language = request_language()
-    return {
-        "total": total,
-        "page": query["page"],
-        "page_size": query["page_size"],
-        "items": [report_view(session, actor, r, language) for r in rows],
-    }
+    return {**page, "items": [report_view(session, actor, r, language) for r in rows]}
 
 
 @blp.route("/reports/mine")

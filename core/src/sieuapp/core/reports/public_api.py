@@ -11,9 +11,10 @@ from flask import Response, request
 from flask_smorest import Blueprint
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 from sieuapp.sdk.errors import InvalidInput, NotFound
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from ..db import current_session
+from ..db.paging import paged
 from ..tenancy.context import current_tenant
 from ..tenancy.models import Organization
 from ..web.i18n import request_language
@@ -146,21 +147,10 @@ def feed(query: dict[str, Any]) -> dict[str, Any]:
         condition.append(Report.submitted_at >= query["since"])
     if "until" in query:
         condition.append(Report.submitted_at < query["until"])
-    total = session.scalar(select(func.count()).select_from(Report).where(*condition))
-    reports = session.scalars(
-        select(Report)
-        .where(*condition)
-        .order_by(Report.submitted_at.desc(), Report.id.desc())
-        .offset((query["page"] - 1) * query["page_size"])
-        .limit(query["page_size"])
-    ).all()
+    order = (Report.submitted_at.desc(), Report.id.desc())
+    page, reports = paged(session, Report, condition, order, query)
     language = request_language()
-    return {
-        "total": total,
-        "page": query["page"],
-        "page_size": query["page_size"],
-        "items": [public_report(session, r, language) for r in reports],
-    }
+    return {**page, "items": [public_report(session, r, language) for r in reports]}
 
 
 @blp.route("/reports/<int:report_id>")
