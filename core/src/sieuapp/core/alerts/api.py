@@ -7,7 +7,6 @@ inbox and the public feed, never here. An alert of another tenant is answered 40
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -23,7 +22,7 @@ from ..audit.log import record as audit
 from ..db import current_session
 from ..db.paging import paged
 from ..identity.models import RoleAssignment
-from ..identity.principal import Principal, require_principal
+from ..identity.principal import Principal, require_principal, requires_role
 from ..notifications.delivery import summary
 from ..tenancy.context import current_tenant
 from ..web.i18n import request_language
@@ -48,16 +47,6 @@ NOT_YOURS = LocalizedText(
 NOT_DRAFT = LocalizedText("Chỉ xóa được bản nháp.", "Only a draft can be deleted.")
 
 F = TypeVar("F", bound=Callable[..., Any])
-
-
-def _guard(view: F) -> F:
-    # Above ``blp.arguments``: a caller without the role learns nothing from a 422.
-    @functools.wraps(view)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        require_principal(*ROLES)
-        return view(*args, **kwargs)
-
-    return wrapper  # type: ignore[return-value]
 
 
 # -- schemas ------------------------------------------------------------------------------------
@@ -229,7 +218,7 @@ def _record_draft(session: Session, principal: Principal, action: str, alert: Al
 
 
 @blp.route("/alerts", methods=["POST"])
-@_guard
+@requires_role(*ROLES)
 @blp.response(201, ComposedAlertOut)
 @blp.doc(summary="Compose a draft alert", security=SECURITY, requestBody=_body_doc(compose.AlertIn))
 def create() -> dict[str, Any]:
@@ -242,7 +231,7 @@ def create() -> dict[str, Any]:
 
 
 @blp.route("/alerts")
-@_guard
+@requires_role(*ROLES)
 @blp.arguments(ListQuery, location="query")
 @blp.response(200, ComposedAlertPage)
 @blp.doc(summary="The tenant's alerts, newest first", security=SECURITY)
@@ -259,7 +248,7 @@ def listing(query: dict[str, Any]) -> dict[str, Any]:
 
 
 @blp.route("/alerts/<int:alert_id>")
-@_guard
+@requires_role(*ROLES)
 @blp.response(200, ComposedAlertOut)
 @blp.doc(summary="One alert with its areas, targets, thread and deliveries", security=SECURITY)
 def detail(alert_id: int) -> dict[str, Any]:
@@ -268,7 +257,7 @@ def detail(alert_id: int) -> dict[str, Any]:
 
 
 @blp.route("/alerts/<int:alert_id>", methods=["PATCH"])
-@_guard
+@requires_role(*ROLES)
 @blp.response(200, ComposedAlertOut)
 @blp.doc(summary="Edit a draft", security=SECURITY, requestBody=_body_doc(AlertPatchIn))
 def edit(alert_id: int) -> dict[str, Any]:
@@ -282,7 +271,7 @@ def edit(alert_id: int) -> dict[str, Any]:
 
 
 @blp.route("/alerts/<int:alert_id>", methods=["DELETE"])
-@_guard
+@requires_role(*ROLES)
 @blp.response(204)
 @blp.doc(summary="Delete a draft", security=SECURITY)
 def remove(alert_id: int) -> None:
@@ -295,7 +284,7 @@ def remove(alert_id: int) -> None:
 
 
 @blp.route("/alerts/<int:alert_id>/publish", methods=["POST"])
-@_guard
+@requires_role(*ROLES)
 @blp.arguments(VersionIn)
 @blp.response(200, ComposedAlertOut)
 @blp.doc(summary="Publish a draft: targets its units and starts the fan-out", security=SECURITY)
@@ -307,7 +296,7 @@ def publish(body: dict[str, Any], alert_id: int) -> dict[str, Any]:
 
 
 @blp.route("/alerts/<int:alert_id>/update", methods=["POST"])
-@_guard
+@requires_role(*ROLES)
 @blp.response(201, ComposedAlertOut)
 @blp.doc(
     summary="Send an Update of a published alert with the changed fields; answers the new one",
@@ -324,7 +313,7 @@ def send_update(alert_id: int) -> dict[str, Any]:
 
 
 @blp.route("/alerts/<int:alert_id>/cancel", methods=["POST"])
-@_guard
+@requires_role(*ROLES)
 @blp.arguments(CancelIn)
 @blp.response(201, ComposedAlertOut)
 @blp.doc(summary="Cancel a published alert; answers the Cancel message", security=SECURITY)

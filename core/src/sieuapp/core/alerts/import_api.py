@@ -5,7 +5,6 @@ every refusal names the element at fault."""
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -20,7 +19,7 @@ from werkzeug.exceptions import RequestEntityTooLarge, UnsupportedMediaType
 
 from ..audit.log import record as audit
 from ..db import current_session
-from ..identity.principal import Principal, require_principal
+from ..identity.principal import Principal, require_principal, requires_role
 from ..tenancy.context import current_tenant
 from ..web.i18n import request_language
 from . import cap_xml, compose, publishing, rules
@@ -133,19 +132,8 @@ def _send(session: Session, alert: Alert, sent: str, actor_id: str) -> None:
         publishing.supersede(session, previous, alert)
 
 
-def _guard(view: F) -> F:
-    # Above ``blp.arguments``: who asks is checked before what is asked, so a caller without
-    # the role learns nothing from a 422.
-    @functools.wraps(view)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        require_principal(*IMPORTERS)
-        return view(*args, **kwargs)
-
-    return wrapper  # type: ignore[return-value]
-
-
 @blp.route("/alerts/import", methods=["POST"])
-@_guard
+@requires_role(*IMPORTERS)
 @blp.arguments(ImportQuery, location="query")
 @blp.response(201, Imported)
 @blp.doc(

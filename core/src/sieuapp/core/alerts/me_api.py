@@ -19,10 +19,9 @@ from .. import clock
 from ..db import current_session
 from ..db.paging import header, offset_of, one_page
 from ..errors import generic_message
-from ..identity.principal import own_account_only, require_principal
+from ..identity.principal import own_account_only, require_principal, requires_role
 from ..notifications.api import NotificationQuery, notification_view
 from ..notifications.models import Notification
-from ..reports.admin_api import _guard
 from ..web.i18n import request_language
 from . import areas as user_areas
 from .inbox import Reach, alert_conditions, merged, notification_conditions, reach_of, read_ids
@@ -138,7 +137,7 @@ def get_areas() -> dict[str, Any]:
 
 
 @blp.route("/me/areas/home", methods=["PUT"])
-@_guard()
+@requires_role()
 @blp.arguments(HomeIn)
 @blp.response(200, MyAreasOut)
 @blp.doc(summary="Choose your home ward or commune", security=SECURITY)
@@ -156,7 +155,7 @@ def put_home(data: dict[str, Any]) -> dict[str, Any]:
 
 
 @blp.route("/me/areas/current", methods=["PUT"])
-@_guard()
+@requires_role()
 @blp.arguments(LocationIn)
 @blp.response(200, MyAreasOut)
 @blp.doc(

@@ -13,8 +13,7 @@ from .. import clock
 from ..audit.log import record as audit
 from ..db import current_session
 from ..errors import generic_message
-from ..identity.principal import Principal, require_principal
-from ..reports.admin_api import _guard
+from ..identity.principal import Principal, require_principal, requires_role
 from ..tenancy.context import current_tenant
 from ..web.i18n import request_language
 from .models import NotificationTemplate
@@ -124,7 +123,7 @@ def list_templates() -> dict[str, Any]:
 
 
 @blp.route("/notification-templates/<string:kind>", methods=["PUT"])
-@_guard(*ADMINS)
+@requires_role(*ADMINS)
 @blp.arguments(TemplateIn)
 @blp.response(200, TemplateOut)
 @blp.alt_response(404, description="No such notification kind")

@@ -21,8 +21,7 @@ from sqlalchemy.orm import Session
 from .._runtime import runtime_of
 from ..db import current_session
 from ..errors import generic_message
-from ..identity.principal import Principal, own_account_only, require_principal
-from ..reports.admin_api import _guard
+from ..identity.principal import Principal, own_account_only, require_principal, requires_role
 from ..web.i18n import request_language
 from . import channels
 from .models import NotificationPreference, NotificationSettings, PushSubscription
@@ -253,7 +252,7 @@ def get_settings() -> dict[str, Any]:
 
 
 @blp.route("/me/notification-settings", methods=["PUT"])
-@_guard()
+@requires_role()
 @blp.arguments(SettingsIn)
 @blp.response(200, SettingsOut)
 @blp.doc(summary="Change any of your notification settings", security=SECURITY)
@@ -317,7 +316,7 @@ def list_subscriptions() -> dict[str, Any]:
 
 
 @blp.route("/me/push-subscriptions", methods=["POST"])
-@_guard()
+@requires_role()
 @blp.arguments(SubscriptionIn)
 @blp.response(201, SubscriptionOut)
 @blp.alt_response(200, schema=SubscriptionOut, description="The endpoint was known: updated")
@@ -339,7 +338,7 @@ def add_subscription(data: dict[str, Any]) -> tuple[dict[str, Any], int]:
 
 
 @blp.route("/me/push-subscriptions", methods=["DELETE"])
-@_guard()
+@requires_role()
 @blp.arguments(EndpointIn)
 @blp.response(204)
 @blp.alt_response(404, description="You have no subscription at this endpoint")

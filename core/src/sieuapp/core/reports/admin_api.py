@@ -3,7 +3,6 @@ commune boundaries and the holiday calendar. The IOC reads it all; only admins c
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Callable
 from datetime import date
 from typing import Any, TypeVar
@@ -19,7 +18,7 @@ from sqlalchemy.orm import Session
 from .. import clock
 from ..audit.log import record as audit
 from ..db import current_session
-from ..identity.principal import Principal, require_principal
+from ..identity.principal import Principal, require_principal, requires_role
 from ..tenancy.context import current_tenant
 from ..tenancy.models import AdministrativeUnit, Organization
 from . import geo
@@ -43,20 +42,6 @@ MAX_FEATURES = 500
 SECURITY = [{"bearer": []}]
 
 F = TypeVar("F", bound=Callable[..., Any])
-
-
-def _guard(*roles: str) -> Callable[[F], F]:
-    # Placed above ``blp.arguments``: who asks is checked before what is asked, so a caller
-    # without the role learns nothing from a 422.
-    def decorate(view: F) -> F:
-        @functools.wraps(view)
-        def wrapper(*args: Any, **kwargs: Any) -> Any:
-            require_principal(*roles)
-            return view(*args, **kwargs)
-
-        return wrapper  # type: ignore[return-value]
-
-    return decorate
 
 
 def _actor() -> Principal:
@@ -420,7 +405,7 @@ def get_category(code: str) -> dict[str, Any]:
 
 
 @blp.route("/admin/reports/categories", methods=["POST"])
-@_guard(*WRITERS)
+@requires_role(*WRITERS)
 @blp.arguments(AdminCategoryIn)
 @blp.response(201, AdminCategoryOut)
 @blp.doc(summary="Add a category to the province's catalog", security=SECURITY)
@@ -459,7 +444,7 @@ def create_category(body: dict[str, Any]) -> dict[str, Any]:
 
 
 @blp.route("/admin/reports/categories/<code>", methods=["PATCH"])
-@_guard(*WRITERS)
+@requires_role(*WRITERS)
 @blp.arguments(AdminCategoryPatch)
 @blp.response(200, AdminCategoryOut)
 @blp.doc(
@@ -535,7 +520,7 @@ def list_rules(query: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 @blp.route("/admin/reports/routing", methods=["PUT"])
-@_guard(*WRITERS)
+@requires_role(*WRITERS)
 @blp.arguments(RoutingRuleIn)
 @blp.response(200, RoutingRuleOut)
 @blp.doc(
@@ -666,7 +651,7 @@ def _feature_problems(
 
 
 @blp.route("/admin/reports/boundaries", methods=["PUT"])
-@_guard(*WRITERS)
+@requires_role(*WRITERS)
 @blp.arguments(BoundariesIn)
 @blp.response(200, BoundaryOut(many=True))
 @blp.doc(
@@ -828,7 +813,7 @@ def list_holidays(query: dict[str, Any]) -> list[Holiday]:
 
 
 @blp.route("/admin/reports/holidays/<day>", methods=["PUT"])
-@_guard(*WRITERS)
+@requires_role(*WRITERS)
 @blp.arguments(HolidayIn)
 @blp.response(200, HolidayOut)
 @blp.doc(
