@@ -116,7 +116,7 @@ def test_current_alerts_are_in_effect_newest_first(platform, monkeypatch):
             alert = new_draft(session, hue, alert_data(**changes), created_by=None)
             return publishing.publish(session, alert, None)
 
-        fmt = lambda t: t.astimezone(publishing.rules.TZ).replace(microsecond=0).isoformat()  # noqa: E731
+        fmt = lambda t: t.astimezone(publishing.rules.ZONE).replace(microsecond=0).isoformat()  # noqa: E731
         old = published()
         clock_.advance(10)
         later = published(effective=fmt(now + timedelta(hours=2)))

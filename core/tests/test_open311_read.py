@@ -297,7 +297,9 @@ def test_requests_default_to_the_last_90_days_and_filter_by_dates(platform: Plat
     assert ids(f"end_date={end}".replace("+", "%2B")) == [old, older]
     # An offset's unencoded '+' arrives as a space, and is read as meant.
     assert ids(f"end_date={end}") == [old, older]
-    day = (now - timedelta(days=100)).astimezone().date()
+    # Dates without a time are the province's days: the report's day is read in its zone (the
+    # machine's own would be another date for seven hours of every day).
+    day = (now - timedelta(days=100)).astimezone(clock.ZONE).date()
     assert old in ids(f"start_date={day - timedelta(days=1)}&end_date={day + timedelta(days=1)}")
 
 

@@ -9,8 +9,8 @@ import pytest
 from flask import g
 from hypothesis import given
 from hypothesis import strategies as st
+from sieuapp.core.clock import ZONE
 from sieuapp.core.reports.calendar import (
-    TZ,
     WorkCalendar,
     add_working_days,
     end_of_day,
@@ -35,7 +35,7 @@ def utc(*args: int) -> datetime:
 
 
 def local(*args: int) -> datetime:
-    return datetime(*args, tzinfo=TZ)
+    return datetime(*args, tzinfo=ZONE)
 
 
 @pytest.fixture
@@ -190,7 +190,7 @@ def test_a_deadline_is_the_end_of_a_working_day_n_working_days_later(calendar, s
     deadline = calendar.add(start, days)
     assert deadline.tzinfo == UTC
     due = local_day(deadline)
-    assert deadline.astimezone(TZ).time() == time(23, 59, 59)
+    assert deadline.astimezone(ZONE).time() == time(23, 59, 59)
     assert calendar.between(start, deadline) == days
     if days:
         assert calendar.is_working(due)
@@ -218,7 +218,7 @@ def test_counting_back_undoes_counting_forward_from_a_working_day(calendar, star
 def test_vietnam_has_no_daylight_saving(day):
     # +07:00 all year: every working day ends at 16:59:59 UTC, whatever the season.
     assert end_of_day(day) == datetime.combine(day, time(16, 59, 59), UTC)
-    noon = datetime.combine(day, time(12), TZ)
+    noon = datetime.combine(day, time(12), ZONE)
     assert noon.utcoffset() == timedelta(hours=7)
 
 

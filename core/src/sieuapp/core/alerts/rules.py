@@ -12,7 +12,7 @@ from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import Any
 
-from ..reports.calendar import TZ
+from ..clock import ZONE
 
 STATUSES = ("Actual", "Exercise", "System", "Test", "Draft")
 MSG_TYPES = ("Alert", "Update", "Cancel", "Ack", "Error")
@@ -262,7 +262,7 @@ def reference(sender: str, identifier: str, sent: datetime) -> str:
 
 def cap_time(moment: datetime) -> str:
     """A time as CAP writes it: Huế's offset, whole seconds."""
-    return moment.astimezone(TZ).replace(microsecond=0).isoformat()
+    return moment.astimezone(ZONE).replace(microsecond=0).isoformat()
 
 
 def joined(values: Iterable[str]) -> str:

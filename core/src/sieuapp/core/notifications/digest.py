@@ -9,7 +9,7 @@ from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
 from .. import clock
-from ..reports.calendar import TZ
+from ..clock import ZONE
 from .delivery import plan
 from .models import Notification, NotificationSettings
 
@@ -26,7 +26,7 @@ MORE = LocalizedText("… và {count} thông báo khác.", "… and {count} more
 
 def digest_time(settings: NotificationSettings, at: datetime) -> datetime:
     """Today's digest time (local ``digest_hour``) as of ``at``, in UTC."""
-    local = at.astimezone(TZ)
+    local = at.astimezone(ZONE)
     hour = min(max(settings.digest_hour or 0, 0), 23)
     return local.replace(hour=hour, minute=0, second=0, microsecond=0).astimezone(at.tzinfo)
 

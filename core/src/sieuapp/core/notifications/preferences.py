@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ..reports.calendar import TZ
+from ..clock import ZONE
 from .models import NotificationPreference, NotificationSettings
 
 #: A channel with no preference row: pushes on, e-mail and SMS off (they cost the user
@@ -69,7 +69,7 @@ def quiet_until(settings: NotificationSettings | None, at: datetime) -> datetime
     start, end = settings.quiet_start, settings.quiet_end
     if start == end:
         return None
-    local = at.astimezone(TZ)
+    local = at.astimezone(ZONE)
     minute = local.hour * 60 + local.minute
     inside = start <= minute < end if start < end else minute >= start or minute < end
     if not inside:

@@ -17,12 +17,12 @@ from sqlalchemy.orm import Session
 
 from .. import clock
 from ..audit.log import record as audit
+from ..clock import ZONE
 from ..db import current_session
 from ..identity.principal import Principal, require_principal, requires_role
 from ..tenancy.context import current_tenant
 from ..tenancy.models import AdministrativeUnit, Organization
 from . import geo
-from .calendar import TZ
 from .catalog import category_attributes, keyword_list, keywords_text, search_name
 from .models import Holiday, ReportAttribute, ReportCategory, RoutingRule, UnitBoundary
 from .routing import route
@@ -798,7 +798,7 @@ def _day(value: str) -> date:
 )
 def list_holidays(query: dict[str, Any]) -> list[Holiday]:
     require_principal(*READERS)
-    year = query.get("year") or clock.now().astimezone(TZ).year
+    year = query.get("year") or clock.now().astimezone(ZONE).year
     return list(
         current_session().scalars(
             select(Holiday)

@@ -6,14 +6,13 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from ..clock import ZONE
 from .models import Holiday
 
-TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 END_OF_DAY = time(23, 59, 59)
 #: No run of days off is this long; a calendar claiming one is broken, not a reason to loop on.
 _LONGEST_BREAK = 366
@@ -23,12 +22,12 @@ def local_day(moment: datetime) -> date:
     """The day in Vietnam at an aware ``moment``."""
     if moment.tzinfo is None:
         raise ValueError("an aware datetime is needed")
-    return moment.astimezone(TZ).date()
+    return moment.astimezone(ZONE).date()
 
 
 def end_of_day(day: date) -> datetime:
     """23:59:59 in Vietnam on ``day``, as aware UTC."""
-    return datetime.combine(day, END_OF_DAY, TZ).astimezone(UTC)
+    return datetime.combine(day, END_OF_DAY, ZONE).astimezone(UTC)
 
 
 @dataclass(frozen=True)
@@ -66,9 +65,9 @@ class WorkCalendar:
 
     def subtract(self, end: datetime, days: int) -> datetime:
         """The same local time, ``days`` working days before ``end``'s day."""
-        local = end.astimezone(TZ)
+        local = end.astimezone(ZONE)
         day = self._step(local.date(), days, -1)
-        return datetime.combine(day, local.time(), TZ).astimezone(UTC)
+        return datetime.combine(day, local.time(), ZONE).astimezone(UTC)
 
     def between(self, start: datetime, end: datetime) -> int:
         """Working days after ``start``'s day up to and including ``end``'s day (0 if none)."""

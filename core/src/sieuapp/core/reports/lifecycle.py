@@ -19,7 +19,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sieuapp.sdk import LocalizedText, Role
 from sieuapp.sdk.errors import Conflict, Forbidden, InvalidInput
@@ -29,6 +28,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from .. import clock
 from ..audit.log import record as audit
+from ..clock import ZONE
 from ..identity.models import RoleAssignment
 from ..notifications.service import notify_many
 from ..notifications.templates import render
@@ -54,7 +54,6 @@ OPEN_STATES: tuple[str, ...] = tuple(s for s in STATES if s not in FINAL_STATES)
 HANDLING_STATES: tuple[str, ...] = ("assigned", "in_progress", "info_requested")
 RATINGS: tuple[str, ...] = ("satisfied", "accepted", "not_satisfied")
 NOTE_MAX = 4000
-LOCAL_ZONE = ZoneInfo("Asia/Ho_Chi_Minh")
 
 IOC, HANDLER, REPORTER, PLATFORM = "ioc", "handler", "reporter", "platform"
 
@@ -381,7 +380,7 @@ def _event_public(
 
 def local_day(value: datetime) -> str:
     """The date in the tenant's time zone, as people read a deadline."""
-    return value.astimezone(LOCAL_ZONE).date().isoformat()
+    return value.astimezone(ZONE).date().isoformat()
 
 
 def _iso(value: datetime | None) -> str | None:

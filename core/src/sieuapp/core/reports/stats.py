@@ -29,17 +29,16 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sieuapp.sdk.errors import InvalidInput
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from .. import clock
+from ..clock import ZONE
 from ..tenancy.models import Organization
 from .models import Report, ReportCategory, ReportEvent
 
-ZONE = ZoneInfo("Asia/Ho_Chi_Minh")
 GROUPS = ("tenant", "organization", "category", "period")
 PERIODS = ("day", "week", "month")
 RATINGS = ("satisfied", "accepted", "not_satisfied")

@@ -9,14 +9,13 @@ import xml.etree.ElementTree as ET
 from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from flask import Response
 
+from ...clock import ZONE
+
 FORMATS = ("json", "xml")
 MIME = {"json": "application/json; charset=utf-8", "xml": "text/xml; charset=utf-8"}
-#: Times are shown in the province's own offset, as the spec's examples show a local one.
-LOCAL = ZoneInfo("Asia/Ho_Chi_Minh")
 
 #: The element each list's items are written as, by the list's own element name.
 ITEMS = {
@@ -37,7 +36,8 @@ def w3c(moment: datetime | None) -> str | None:
     """``2025-06-01T08:30:00+07:00``: the w3 note's profile of ISO 8601, with its offset."""
     if moment is None:
         return None
-    return moment.astimezone(LOCAL).isoformat(timespec="seconds")
+    # In the province's own offset, as the spec's examples show a local one.
+    return moment.astimezone(ZONE).isoformat(timespec="seconds")
 
 
 def _text(value: Any) -> str:

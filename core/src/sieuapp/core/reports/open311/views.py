@@ -23,6 +23,7 @@ from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
 from ... import clock
 from ... import errors as api_errors
 from ..._runtime import runtime_of
+from ...clock import ZONE
 from ...db import current_session
 from ...tenancy.context import current_tenant, load_tenant, resolve_request_tenant, slug_from_host
 from ...tenancy.models import Organization
@@ -43,7 +44,7 @@ from ..photos import public_url
 from ..submit import create_report
 from . import clients
 from .errors import Open311Error, error_response, from_platform
-from .render import FORMATS, LOCAL, render, w3c
+from .render import FORMATS, render, w3c
 
 blp = Blueprint("open311", __name__, url_prefix="/open311/v2")
 
@@ -252,12 +253,12 @@ def parse_w3c(name: str, raw: str) -> datetime:
         )
     try:
         if "T" in text:
-            return datetime.fromisoformat(text.replace("Z", "+00:00")).astimezone(LOCAL)
+            return datetime.fromisoformat(text.replace("Z", "+00:00")).astimezone(ZONE)
         parts = [int(p) for p in text.split("-")] + [1, 1]
         day = date(parts[0], parts[1], parts[2])
     except ValueError as exc:
         raise Open311Error(400, f"{name}: '{raw}' is not a real date and time.") from exc
-    return datetime.combine(day, time(), LOCAL)
+    return datetime.combine(day, time(), ZONE)
 
 
 def _date_range() -> tuple[datetime, datetime]:
@@ -324,7 +325,7 @@ def discovery(fmt: str) -> Response:
     changed = session.scalar(
         select(func.max(ReportCategory.updated_at)).where(ReportCategory.tenant_id == tenant.id)
     )
-    changeset = w3c(changed) or w3c(datetime(2025, 1, 1, tzinfo=LOCAL))
+    changeset = w3c(changed) or w3c(datetime(2025, 1, 1, tzinfo=ZONE))
     base = request.host_url.rstrip("/")
     body = {
         "changeset": changeset,
