@@ -76,10 +76,6 @@ BAD: list[tuple[dict[str, Any], str]] = [
         "areas[0].polygons[0][0]",
     ),
     (
-        {"areas": area(circles=[{"lat": 16.4, "lon": 107.5, "radius_km": 0}])},
-        "areas[0].circles[0].radius_km",
-    ),
-    (
         {"areas": area(circles=[{"lat": 16.4, "lon": 107.5, "radius_km": -1}])},
         "areas[0].circles[0].radius_km",
     ),

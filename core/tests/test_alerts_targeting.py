@@ -42,6 +42,8 @@ def targeted(platform, area: dict) -> set[str]:
         # A circle around Thuận Hóa's centre wide enough to cross into Vỹ Dạ.
         ({"circles": [{"lat": 16.47, "lon": 107.545, "radius_km": 0.8}]}, {VY_DA, THUAN_HOA}),
         ({"circles": [{"lat": 16.47, "lon": 107.55, "radius_km": 0.3}]}, {THUAN_HOA}),
+        # A radius of 0 is a point (CAP's earthquake example): the unit it stands in.
+        ({"circles": [{"lat": 16.47, "lon": 107.55, "radius_km": 0}]}, {THUAN_HOA}),
         # Far out at sea: no unit.
         ({"circles": [{"lat": 17.5, "lon": 108.5, "radius_km": 2}]}, set()),
         ({"communes": [PROVINCE, PHU_XUAN]}, {"*"}),
@@ -53,6 +55,7 @@ def targeted(platform, area: dict) -> set[str]:
         "polygon-across",
         "circle-across",
         "circle",
+        "point",
         "sea",
         "province",
         "mixed",

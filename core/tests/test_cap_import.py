@@ -3,12 +3,14 @@ drafts or immediate publication keeping ``sent``, duplicates, chains, and the ro
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from lxml import etree
 from sieuapp.core.alerts import cap_xml
 from sieuapp.core.alerts.models import Alert, AlertTarget
 from sieuapp.core.audit.models import AuditEntry
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from .cap_support import (
     CAP,
@@ -219,3 +221,32 @@ def test_the_composer_and_the_importer_agree_on_communes(platform):
         )
     assert targets == set(codes)
     assert _canonical(platform.client().get(answer.json["cap_url"]).data) == _canonical(xml)
+
+
+#: The four example messages of the CAP 1.2 standard (OASIS, Appendix A), written by other
+#: systems than ours: what any CAP producer may send us.
+SPEC_EXAMPLES = sorted((Path(__file__).parent / "data" / "cap").glob("a*.xml"))
+
+
+@pytest.mark.parametrize("path", SPEC_EXAMPLES, ids=[p.stem for p in SPEC_EXAMPLES])
+def test_the_standards_own_examples_import_and_export_valid_cap(platform, path):
+    document = path.read_bytes()
+    source = etree.fromstring(document)
+    answer = post(platform, document)
+    assert answer.status_code == 201, answer.json
+    body = answer.json
+    assert body["identifier"] == source.findtext(CAP + "identifier")
+    assert body["sender"] == source.findtext(CAP + "sender")
+    assert body["state"] == "draft"
+    with platform.context() as session:
+        alert = session.get(Alert, body["id"])
+        info = source.find(CAP + "info")
+        assert alert.headline == info.findtext(CAP + "headline")
+        assert alert.msg_type == source.findtext(CAP + "msgType")
+        exported = cap_xml.to_xml(alert)
+        targets = session.scalar(
+            select(func.count()).select_from(AlertTarget).where(AlertTarget.alert_id == alert.id)
+        )
+    assert cap_xml.validate(exported) == []
+    # Places in California reach no ward of Huế.
+    assert targets == 0

@@ -111,7 +111,7 @@ BROKEN = [
         "alert/info[1]/area[1]/polygon[1]",
     ),
     (
-        lambda x: insert_after(x, "info/area/polygon", "circle", "16.46,107.59 0"),
+        lambda x: insert_after(x, "info/area/polygon", "circle", "16.46,107.59 -1"),
         "alert/info[1]/area[1]/circle[1]",
     ),
     (

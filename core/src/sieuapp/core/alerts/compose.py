@@ -240,7 +240,10 @@ def _unit_problems(
                     f"{geocode['value']!r} is no unit of this province."
                 ]
         shaped = area.get("polygons") or area.get("circles")
-        if not (shaped or area.get("communes") or area.get("geocodes")):
+        # CAP allows an area that is a description alone (the standard's own nationwide
+        # example); an imported message keeps it, reaching no one here but the feed. What we
+        # compose must say where, or it reaches no one at all.
+        if not imported and not (shaped or area.get("communes") or area.get("geocodes")):
             found.setdefault(f"areas[{i}]", []).append(
                 "An area needs a polygon, a circle, a commune or a geocode."
             )

@@ -164,8 +164,9 @@ def _circles(problems: Problems, path: str, circles: Any) -> None:
         if message:
             _add(problems, where, message)
         radius = circle.get("radius_km")
-        if not _is_number(radius) or radius <= 0:
-            _add(problems, f"{where}.radius_km", "The radius must be more than 0 km.")
+        # 0 is a point: CAP 1.2's own example of an earthquake report is one (Appendix A.3).
+        if not _is_number(radius) or radius < 0:
+            _add(problems, f"{where}.radius_km", "The radius is in km, 0 or more.")
 
 
 def _area(problems: Problems, path: str, area: Any) -> None:
