@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import feedparser
 from lxml import etree
 from sieuapp.core.alerts import cap_xml
 from sieuapp.core.alerts.models import Alert
@@ -128,3 +129,21 @@ def test_the_document_answers_conditional_requests(platform):
     changed = client.get(url, headers={"If-None-Match": first.headers["ETag"]})
     assert changed.status_code == 200
     assert cap_xml.validate(changed.data) == []
+
+
+def test_a_feed_reader_we_did_not_write_reads_every_entry(platform):
+    """feedparser, as aggregators and news readers use it, reads the feed as well-formed Atom
+    1.0 and finds each alert's CAP link in it."""
+    made = demo_alerts(platform)
+    _, found = entries(platform)
+    body = platform.client().get("/cap/feed.atom").data
+    parsed = feedparser.parse(body)
+    assert not parsed.bozo, parsed.get("bozo_exception")
+    assert parsed.version == "atom10"
+    assert parsed.feed.title.startswith("Cảnh báo")
+    assert {e.id for e in parsed.entries} == set(found)
+    for entry in parsed.entries:
+        cap_links = [link for link in entry.links if link.type == "application/cap+xml"]
+        assert [link.href for link in cap_links] == [found[entry.id][1]]
+        assert entry.title and entry.updated_parsed is not None
+    assert len(parsed.entries) == len([k for k in made if k != "superseded"])
