@@ -18,6 +18,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
+import redis
 import requests
 from click.testing import CliRunner, Result
 from sieuapp.core import clock as platform_clock
@@ -188,6 +189,66 @@ def running(
         yield child
     finally:
         child.stop()
+
+
+@contextmanager
+def celery_worker(
+    home: Path,
+    plugin_dir: Path,
+    *,
+    database: str,
+    broker: str,
+    plugins: str,
+    concurrency: int = 1,
+    **settings: str,
+) -> Iterator[Child]:
+    """``celery worker --beat`` for the platform in ``home`` (made here), finding the
+    synthetic ``plugins`` in ``plugin_dir``, with ``settings`` (``SIEUAPP_*``) added to its
+    environment; stopped on the way out."""
+    home.mkdir()
+    env = child_env(
+        plugin_dir,
+        SIEUAPP_DATABASE_URL=database,
+        SIEUAPP_TASK_BACKEND="celery",
+        SIEUAPP_BROKER_URL=broker,
+        SIEUAPP_PLUGINS=plugins,
+        SIEUAPP_INSTANCE_PATH=str(home / "instance"),
+        SIEUAPP_SECRET_KEY="worker-test-secret",
+        **settings,
+    )
+    command = [
+        sys.executable,
+        "-m",
+        "celery",
+        "-A",
+        "sieuapp.core.worker",
+        "worker",
+        # The production pool: tasks run in forked children of the worker.
+        "--pool=prefork",
+        f"--concurrency={concurrency}",
+        "--beat",
+        "--schedule",
+        str(home / "beat-schedule"),
+        "--loglevel=INFO",
+        "--without-gossip",
+        "--without-mingle",
+        "--without-heartbeat",
+        "--hostname",
+        f"{home.name}-{os.getpid()}@%h",
+    ]
+    with running(
+        "the Celery worker", command, env=env, cwd=home, log=home / "worker.log"
+    ) as worker:
+        yield worker
+
+
+def empty_broker(redis_url: str) -> None:
+    """Drop what an earlier run left queued: its messages name rows that no longer exist."""
+    broker = redis.Redis.from_url(redis_url)
+    try:
+        broker.delete("celery")
+    finally:
+        broker.close()
 
 
 class Server(Child):

@@ -5,14 +5,11 @@ processes run, and every user in the area is told once on each of their channels
 from __future__ import annotations
 
 import hashlib
-import os
-import sys
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack
 from pathlib import Path
 
 import pytest
-import redis
 from sieuapp.core.alerts.models import Alert, UserArea
 from sieuapp.core.db import new_id, unit_of_work
 from sieuapp.core.identity.models import User
@@ -26,7 +23,7 @@ from sqlalchemy.orm import Session
 from .alerts_support import AN_CUU, PHU_XUAN, VY_DA, alert_data
 from .notifications_support import RECORDER_ENV, recorded, recorder_plugin
 from .reports_support import tenant_id
-from .support import Child, child_env, running
+from .support import Child, celery_worker, empty_broker
 
 pytestmark = [pytest.mark.postgres, pytest.mark.redis, pytest.mark.slow]
 
@@ -48,10 +45,7 @@ def database(postgres_url: str) -> str:
 @pytest.fixture
 def platform(make_platform, synthetic, database: str, redis_url: str) -> Platform:
     synthetic("recorder", recorder_plugin())
-    # Messages left in the queue by an earlier run name rows that no longer exist.
-    broker = redis.Redis.from_url(redis_url)
-    broker.delete("celery")
-    broker.close()
+    empty_broker(redis_url)
     return make_platform(
         plugins=["recorder"],
         entry_points=synthetic.entry_points(),
@@ -70,40 +64,17 @@ def start_worker(
     with ExitStack() as stack:
 
         def start(log: Path) -> Child:
-            home = tmp_path / "worker"
-            home.mkdir()
-            env = child_env(
-                plugin_dir,
-                SIEUAPP_DATABASE_URL=database,
-                SIEUAPP_TASK_BACKEND="celery",
-                SIEUAPP_BROKER_URL=redis_url,
-                SIEUAPP_PLUGINS="recorder",
-                SIEUAPP_INSTANCE_PATH=str(home / "instance"),
-                SIEUAPP_SECRET_KEY="worker-test-secret",
-                SIEUAPP_ALERT_BATCH_SIZE=str(BATCH),
-                **{RECORDER_ENV: str(log)},
-            )
-            command = [
-                sys.executable,
-                "-m",
-                "celery",
-                "-A",
-                "sieuapp.core.worker",
-                "worker",
-                "--pool=prefork",
-                "--concurrency=2",
-                "--beat",
-                "--schedule",
-                str(home / "beat-schedule"),
-                "--loglevel=INFO",
-                "--without-gossip",
-                "--without-mingle",
-                "--without-heartbeat",
-                "--hostname",
-                f"alerts-{os.getpid()}@%h",
-            ]
             return stack.enter_context(
-                running("the Celery worker", command, env=env, cwd=home, log=home / "worker.log")
+                celery_worker(
+                    tmp_path / "alerts",
+                    plugin_dir,
+                    database=database,
+                    broker=redis_url,
+                    plugins="recorder",
+                    concurrency=2,
+                    SIEUAPP_ALERT_BATCH_SIZE=str(BATCH),
+                    **{RECORDER_ENV: str(log)},
+                )
             )
 
         yield start

@@ -4,13 +4,10 @@ request, and its beat sweep picks up a message the broker was never told about."
 
 from __future__ import annotations
 
-import os
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import redis
 from sieuapp.core.audit.models import AuditEntry
 from sieuapp.core.db import unit_of_work
 from sieuapp.core.tasks.models import OutboxMessage
@@ -20,7 +17,7 @@ from sieuapp.core.testing import Platform
 from sieuapp.core.testing import test_database_url as private_database_url
 from sqlalchemy import select
 
-from .support import Child, child_env, parcel_plugin, running
+from .support import Child, celery_worker, empty_broker, parcel_plugin
 
 pytestmark = [pytest.mark.postgres, pytest.mark.redis, pytest.mark.slow]
 
@@ -64,43 +61,9 @@ def worker(
 ) -> Iterator[Child]:
     """``celery worker --beat`` in its own process group (the embedded beat is a child of the
     worker), stopped at teardown."""
-    # Messages left in the queue by an earlier run name rows that no longer exist.
-    broker = redis.Redis.from_url(redis_url)
-    broker.delete("celery")
-    broker.close()
-    home = tmp_path / "worker"
-    home.mkdir()
-    env = child_env(
-        plugin_dir,
-        SIEUAPP_DATABASE_URL=database,
-        SIEUAPP_TASK_BACKEND="celery",
-        SIEUAPP_BROKER_URL=redis_url,
-        SIEUAPP_PLUGINS="parcel",
-        SIEUAPP_INSTANCE_PATH=str(home / "instance"),
-        SIEUAPP_SECRET_KEY="worker-test-secret",
-    )
-    command = [
-        sys.executable,
-        "-m",
-        "celery",
-        "-A",
-        "sieuapp.core.worker",
-        "worker",
-        # The production pool: tasks run in a forked child of the worker.
-        "--pool=prefork",
-        "--concurrency=1",
-        "--beat",
-        "--schedule",
-        str(home / "beat-schedule"),
-        "--loglevel=INFO",
-        "--without-gossip",
-        "--without-mingle",
-        "--without-heartbeat",
-        "--hostname",
-        f"test-{os.getpid()}@%h",
-    ]
-    with running(
-        "the Celery worker", command, env=env, cwd=home, log=home / "worker.log"
+    empty_broker(redis_url)
+    with celery_worker(
+        tmp_path / "test", plugin_dir, database=database, broker=redis_url, plugins="parcel"
     ) as worker:
         yield worker
 
