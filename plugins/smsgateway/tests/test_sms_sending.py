@@ -149,17 +149,6 @@ def test_send_sms_answers(call_hook, configure_plugin, gateway):
     assert call_hook("send_sms", phone="not a phone", message="Mã") is False
 
 
-def test_the_host_sends_verification_codes_through_the_gateway(
-    sieuapp_platform, configure_plugin, gateway
-):
-    from sieuapp.core.identity.assurance.providers import send_sms
-
-    assert configure_plugin(gateway.config()).status_code == 200
-    with sieuapp_platform.context():
-        assert send_sms("+84905123456", "Mã xác minh: 246810", "vi") == "smsgateway"
-    assert gateway.requests[-1]["json"]["text"] == "Ma xac minh: 246810"
-
-
 def test_other_channels_are_not_ours(call_hook, configured):
     assert call_hook("deliver_notifications", channel="email", messages=[message("+849")]) == []
     assert configured.requests == []
