@@ -53,18 +53,25 @@ def host_references(source: str, filename: str = "<source>") -> list[int]:
 def host_imports(package: ModuleType) -> dict[str, list[int]]:
     """Every file of ``package`` that names the host, with the lines (0 for a text file)."""
     root = Path(package.__file__ or "").parent
-    sources = sorted(root.rglob("*.py"))
-    if not sources:
-        raise ValueError(f"{package.__name__}: no Python file under {root}")
-    found = {
-        str(path.relative_to(root)): lines
-        for path in sources
-        if (lines := host_references(path.read_text(encoding="utf-8"), str(path)))
-    }
+    found = host_imports_in(root, package.__name__)
     for path in sorted(p for p in root.rglob("*") if p.suffix in TEXT_SUFFIXES):
         if HOST in path.read_text(encoding="utf-8"):
             found[str(path.relative_to(root))] = [0]
     return found
+
+
+def host_imports_in(root: Path, name: str | None = None) -> dict[str, list[int]]:
+    """Every ``.py`` file under ``root`` (a package, or a plugin's tests, which drive the
+    platform through the SDK's fixtures and HTTP as a partner's do) that imports the host,
+    with the lines."""
+    sources = sorted(root.rglob("*.py"))
+    if not sources:
+        raise ValueError(f"{name or root}: no Python file under {root}")
+    return {
+        str(path.relative_to(root)): lines
+        for path in sources
+        if (lines := host_references(path.read_text(encoding="utf-8"), str(path)))
+    }
 
 
 def modules_loading_host(package: str) -> tuple[list[str], int]:
