@@ -7,15 +7,12 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from sieuapp.core.db import unit_of_work
-from sieuapp.core.identity import accounts
-from sieuapp.core.identity.models import User
 from sieuapp.core.notifications.models import Notification
 from sieuapp.core.notifications.service import notify
-from sieuapp.core.tenancy.models import Tenant
 from sieuapp.sdk import LocalizedText, Role
 from sqlalchemy import func, select
 
+from .me_support import agent_client
 from .reports_support import MONDAY, tenant_id
 from .support import Clock, install_clock
 
@@ -142,23 +139,7 @@ def test_the_inbox_needs_a_signed_in_user(platform) -> None:
 
 def test_an_agent_reads_the_inbox_but_leaves_it_unread(platform, clock) -> None:
     ids = send(platform, Role.CITIZEN, 1, clock)
-    with unit_of_work(platform.runtime.sessionmaker) as session:
-        accounts.create_user(session, "buudien", None, "Bưu điện Huế")
-    citizen = platform.client(Role.CITIZEN)
-    granted = citizen.post(
-        "/api/v1/me/delegations", json={"agent": "buudien", "purpose": "Theo dõi phản ánh"}
-    )
-    assert granted.status_code in (200, 201), granted.json
-    with unit_of_work(platform.runtime.sessionmaker) as session:
-        agent = session.scalar(select(User).where(User.username == "buudien"))
-        tid = session.scalar(select(Tenant.id).where(Tenant.slug == "hue"))
-        secret, _ = accounts.issue_token(session, agent, tid, 600)
-    helper = platform.client()
-    helper.environ_base["HTTP_AUTHORIZATION"] = f"Bearer {secret}"
-    taken = helper.post(f"/api/v1/me/delegations/{granted.json['id']}/token", json={})
-    assert taken.status_code == 200, taken.json
-    acting = platform.client()
-    acting.environ_base["HTTP_AUTHORIZATION"] = f"Bearer {taken.json['access_token']}"
+    acting = agent_client(platform)
     listed = acting.get(INBOX)
     assert listed.status_code == 200 and [n["id"] for n in listed.json["notifications"]] == ids
     assert acting.post(f"{INBOX}/{ids[0]}/read").status_code == 403
