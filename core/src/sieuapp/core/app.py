@@ -112,6 +112,7 @@ def _register_core(app: Flask, api: web_api.Api) -> None:
     from .reports.public_api import blp as reports_public_blp
     from .tenancy.api import blp as tenancy_blp
     from .web.health import blp as health_blp
+    from .webhooks.api import blp as webhooks_blp
 
     app.register_blueprint(health_blp)
     app.register_blueprint(pages_blp)
@@ -140,6 +141,7 @@ def _register_core(app: Flask, api: web_api.Api) -> None:
         alerts_import_blp,
         my_alerts_blp,
         public_alerts_blp,
+        webhooks_blp,
     ):
         api.register_blueprint(blueprint)
     app.register_blueprint(cap_blp)
@@ -197,7 +199,9 @@ def _background_work(runtime: Runtime) -> None:
     from .alerts.fanout import register_tasks as register_alert_tasks
     from .notifications.delivery import register_tasks as register_delivery_tasks
     from .reports.plugin_bridge import register_tasks as register_report_plugin_tasks
+    from .webhooks.sending import register_tasks as register_webhook_tasks
 
     register_report_plugin_tasks(runtime)
     register_delivery_tasks(runtime)
     register_alert_tasks(runtime)
+    register_webhook_tasks(runtime)

@@ -115,6 +115,14 @@ class Settings:
     identity_registry_file: str = ""
     #: Failed identity verifications one user may make per 24 hours.
     identity_attempts: int = 5
+    #: Development and tests only: webhook endpoints may be on loopback hosts (over plain http
+    #: there) and on private or link-local addresses. Off, only public https URLs are called.
+    webhook_allow_local: bool = False
+    #: Seconds one webhook request may wait to connect, and then for each read, before the
+    #: attempt counts as failed (Standard Webhooks recommends 15 to 30).
+    webhook_timeout: int = 15
+    #: Seconds the secret before a rotation keeps signing beside the new one.
+    webhook_secret_grace: int = 86400
     debug: bool = False
 
     @classmethod

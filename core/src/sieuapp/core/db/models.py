@@ -38,6 +38,7 @@ from ..reports.models import (
 )
 from ..tasks.models import OutboxMessage
 from ..tenancy.models import AdministrativeUnit, Organization, Tenant
+from ..webhooks.models import WebhookAttempt, WebhookDelivery, WebhookEndpoint, WebhookEvent
 
 __all__ = [
     "Alert",
@@ -82,4 +83,8 @@ __all__ = [
     "TotpCredential",
     "UnitBoundary",
     "User",
+    "WebhookAttempt",
+    "WebhookDelivery",
+    "WebhookEndpoint",
+    "WebhookEvent",
 ]

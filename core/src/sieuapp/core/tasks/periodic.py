@@ -37,6 +37,11 @@ NOTIFICATIONS_DIGEST = PeriodicJob(
     "notifications.digest", 300.0, "sieuapp.core.notifications.digest:run_digests"
 )
 
+#: Webhook deliveries whose retry is due, in case their task was lost; the schedule's shortest
+#: wait is 5 seconds, its next 5 minutes, so half a minute late is within its spirit.
+WEBHOOKS_DUE = PeriodicJob("webhooks.deliver_due", 30.0, "sieuapp.core.webhooks.sending:run_due")
+
 
 def core_jobs() -> dict[str, PeriodicJob]:
-    return {job.name: job for job in (REPORTS_SWEEP, NOTIFICATIONS_DUE, NOTIFICATIONS_DIGEST)}
+    jobs = (REPORTS_SWEEP, NOTIFICATIONS_DUE, NOTIFICATIONS_DIGEST, WEBHOOKS_DUE)
+    return {job.name: job for job in jobs}
