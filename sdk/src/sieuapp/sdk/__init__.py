@@ -9,6 +9,17 @@ from ._notify import (
     DeliveryOutcome,
     OutgoingMessage,
 )
+from ._payments import (
+    CURRENCY,
+    PAYMENT_STATUSES,
+    PROVIDER_KINDS,
+    Checkout,
+    PaymentInfo,
+    PaymentProvider,
+    ProviderTransaction,
+    RefundResult,
+    Settlement,
+)
 from ._reports import ReportCategory, ReportChoice, ReportInfo, ReportQuestion
 from ._results import Erasure, Health, IdentityCheck
 from ._roles import ALL_ROLES, Role
@@ -19,6 +30,7 @@ from ._services import (
     IdentityService,
     NotifyService,
     Organization,
+    PaymentsService,
     ReportsService,
     Services,
     StorageService,
@@ -33,12 +45,22 @@ from ._text import LANGUAGES, LocalizedText, text
 from .hookspecs import hookimpl
 
 #: The SDK API this distribution defines; plugins state the range they support in ``sdk_api``.
-API_VERSION = "1.3"
+API_VERSION = "1.4"
 
 #: Marks a config field whose value the host never returns: ``fields.String(metadata=SECRET)``.
 SECRET = {"secret": True}
 
 __all__ = [
+    "Settlement",
+    "RefundResult",
+    "ProviderTransaction",
+    "PaymentsService",
+    "PaymentProvider",
+    "PaymentInfo",
+    "Checkout",
+    "PROVIDER_KINDS",
+    "PAYMENT_STATUSES",
+    "CURRENCY",
     "ADDRESS_KINDS",
     "ALL_ROLES",
     "API_VERSION",

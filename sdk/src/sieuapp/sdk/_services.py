@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
+    from ._payments import PaymentInfo, Settlement
     from ._reports import ReportInfo
     from ._text import LocalizedText
 
@@ -165,8 +166,48 @@ class NotifyService(Protocol):
         (and nothing sent) when the user has not granted this plugin the ``notify`` scope."""
 
 
+class PaymentsService(Protocol):
+    def create(
+        self,
+        amount: int,
+        purpose: LocalizedText,
+        payee: str,
+        *,
+        payer_id: str | None = None,
+        metadata: Mapping[str, Any] | None = None,
+        idempotency_key: str | None = None,
+        expires_in: int = 900,
+    ) -> PaymentInfo:
+        """Ask ``payer_id`` (default: the caller) to pay ``amount`` đồng to the organization
+        ``payee``; the same ``idempotency_key`` returns the first payment, never a second."""
+
+    def get(self, payment_id: str) -> PaymentInfo:
+        """A payment this plugin created or settles; raises ``NotFound`` otherwise."""
+
+    def cancel(self, payment_id: str) -> PaymentInfo:
+        """Cancel a payment of this plugin's that has not been paid; ``Conflict`` otherwise."""
+
+    def refund(
+        self, payment_id: str, amount: int | None, reason: str, *, idempotency_key: str
+    ) -> PaymentInfo:
+        """Return ``amount`` (default: all that is left) of a payment this plugin created, through
+        the provider that took it; a repeated ``idempotency_key`` refunds once."""
+
+    def settle(
+        self,
+        payment_id: str,
+        *,
+        amount: int,
+        succeeded: bool,
+        provider_ref: str,
+        detail: str = "",
+    ) -> Settlement:
+        """For provider plugins: record what the gateway said of a payment sent to this plugin's
+        provider. Safe to call again with the same word: it is applied once."""
+
+
 class Services(Protocol):
-    """Everything the host gives one plugin; a later SDK version adds payments."""
+    """Everything the host gives one plugin."""
 
     plugin_id: str
     identity: IdentityService
@@ -178,3 +219,4 @@ class Services(Protocol):
     db: DatabaseService
     reports: ReportsService
     notify: NotifyService
+    payments: PaymentsService

@@ -15,6 +15,13 @@ if TYPE_CHECKING:
 
     from ._manifest import Manifest
     from ._notify import Channel, DeliveryOutcome, OutgoingMessage
+    from ._payments import (
+        Checkout,
+        PaymentInfo,
+        PaymentProvider,
+        ProviderTransaction,
+        RefundResult,
+    )
     from ._reports import ReportCategory, ReportInfo
     from ._results import Erasure, Health, IdentityCheck
     from ._services import Services, TenantInfo
@@ -103,3 +110,59 @@ def deliver_notifications(
     channel: str, messages: list[OutgoingMessage], tenant: TenantInfo, services: Services
 ) -> list[DeliveryOutcome]:
     """Send a batch of messages on one of the plugin's channels; one outcome per message."""
+
+
+@hookspec
+def payment_providers(tenant: TenantInfo, services: Services) -> list[PaymentProvider]:
+    """Declare the ways to pay the plugin offers for the tenant as configured."""
+
+
+@hookspec
+def start_payment(
+    provider: str,
+    payment: PaymentInfo,
+    return_url: str,
+    client_ip: str,
+    language: str,
+    tenant: TenantInfo,
+    services: Services,
+) -> Checkout:
+    """Begin paying ``payment`` with one of the plugin's providers; the payer comes back to
+    ``return_url``."""
+
+
+@hookspec
+def refund_payment(
+    provider: str,
+    payment: PaymentInfo,
+    amount: int,
+    refund_id: str,
+    reason: str,
+    tenant: TenantInfo,
+    services: Services,
+) -> RefundResult:
+    """Return ``amount`` of a payment the plugin's provider took, through the gateway."""
+
+
+@hookspec
+def provider_transactions(
+    provider: str, payments: list[PaymentInfo], tenant: TenantInfo, services: Services
+) -> list[ProviderTransaction]:
+    """Ask the gateway what it recorded of these payments, for reconciliation."""
+
+
+@hookspec
+def payment_succeeded(payment: PaymentInfo, tenant: TenantInfo, services: Services) -> None:
+    """Learn that a payment the plugin created was paid."""
+
+
+@hookspec
+def payment_failed(payment: PaymentInfo, tenant: TenantInfo, services: Services) -> None:
+    """Learn that a payment the plugin created failed, was canceled or expired."""
+
+
+@hookspec
+def payment_refunded(
+    payment: PaymentInfo, amount: int, tenant: TenantInfo, services: Services
+) -> None:
+    """Learn that ``amount`` of a payment the plugin created was returned to the payer."""
