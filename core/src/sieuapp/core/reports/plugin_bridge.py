@@ -26,11 +26,11 @@ from .._runtime import runtime_of
 from ..audit.log import record as audit
 from ..db import current_session
 from ..plugins._acting import acting_for, savepoint_safe
-from ..plugins._containment import Failure, count_task_outcomes, note_outcome
+from ..plugins._containment import Failure, note_outcome
 from ..plugins._host import HookFailed
 from ..plugins._loader import implements
-from ..plugins._states import StateSnapshot
 from ..plugins.models import ModuleState
+from ..plugins.task_calls import call_from_task, states_in
 from ..tasks.outbox import enqueue
 from ..tenancy.context import TenantContext, load_tenant_by_id
 from ..tenancy.models import Organization
@@ -49,25 +49,6 @@ ROUTED_TASK = "reports.plugin_routed"
 
 
 # -- acting for a tenant -------------------------------------------------------------------------
-
-
-def _states(session: Session, tenant_id: int) -> dict[str, StateSnapshot]:
-    """The tenant's module states as this transaction sees them: a configuration or enablement
-    not yet committed is what the plugin must answer for."""
-    session.flush()
-    rows = session.scalars(select(ModuleState).where(ModuleState.tenant_id == tenant_id))
-    return {
-        row.plugin_id: StateSnapshot(
-            plugin_id=row.plugin_id,
-            installed_version=row.installed_version,
-            enabled=row.enabled,
-            config=dict(row.config or {}),
-            failure_count=row.failure_count,
-            last_failure=row.last_failure,
-            disabled_reason=row.disabled_reason,
-        )
-        for row in rows
-    }
 
 
 # -- categories ----------------------------------------------------------------------------------
@@ -107,7 +88,7 @@ def _ask_categories(
     # needs, and the plugin must see them.
     session.flush()
     savepoint = session.begin_nested() if savepoint_safe(session) else None
-    with acting_for(tenant, _states(session, tenant.id)):
+    with acting_for(tenant, states_in(session, tenant.id)):
         try:
             answer = runtime.host.call(plugin_id, CATEGORIES_HOOK, tenant.id, tenant=tenant.info())
         except HookFailed:
@@ -409,7 +390,6 @@ def run_plugin_routed(payload: dict[str, Any]) -> None:
     """Outbox task: call one plugin's ``report_routed`` for one report; raising makes the outbox
     retry with back-off."""
     session = current_session()
-    runtime = runtime_of()
     plugin_id = payload["plugin_id"]
     report = session.get(Report, payload["report_id"])
     if report is None:
@@ -417,32 +397,19 @@ def run_plugin_routed(payload: dict[str, Any]) -> None:
     tenant = load_tenant_by_id(report.tenant_id)
     if tenant is None:
         return
-    with acting_for(tenant, _states(session, tenant.id)):
-        state = runtime.tenant_states().get(plugin_id)
-        if state is None or not state.enabled:
-            log.info("report %s: module %r is off, not telling it", report.id, plugin_id)
-            return
+
+    def still_routed() -> bool:
         # Re-routed meanwhile: the organization it went to is no longer this plugin's.
-        if report.organization_id not in served_org_ids(session, tenant.id, plugin_id):
-            return
-        if plugin_id not in runtime.host.services:
-            # Switched on but not loaded by this process: a later attempt (after a fix and a
-            # restart) can still deliver it.
-            raise RuntimeError(f"plugin {plugin_id!r} is not loaded in this process")
-        info = report_info(session, report)
-        failing = False
-        try:
-            runtime.host.call(plugin_id, ROUTED_HOOK, tenant.id, report=info, tenant=tenant.info())
-        except HookFailed:
-            failing = True
-            raise
-        finally:
-            count_task_outcomes(
-                session,
-                runtime.sessionmaker,
-                runtime.settings.plugin_failure_limit,
-                failing=failing,
-            )
+        return report.organization_id in served_org_ids(session, tenant.id, plugin_id)
+
+    call_from_task(
+        session,
+        tenant,
+        plugin_id,
+        ROUTED_HOOK,
+        still_routed,
+        report=report_info(session, report),
+    )
 
 
 def register_tasks(runtime: Runtime) -> None:
