@@ -57,7 +57,7 @@ def downgrade():
     op.drop_table("{table}")
 """
 
-LEDGER_BRANCH = {"ledger": "sieuapp_synthetic_ledger:migrations"}
+TALLY_BRANCH = {"tally": "sieuapp_synthetic_tally:migrations"}
 
 
 def write_migrating(site: Path, plugin_id: str) -> Path:
@@ -119,7 +119,7 @@ def env(tmp_path: Path, database_url: str, site: Path) -> dict[str, str]:
     return {
         "SIEUAPP_DATABASE_URL": database_url,
         "SIEUAPP_INSTANCE_PATH": str(tmp_path / "instance"),
-        "SIEUAPP_PLUGINS": "ledger,books,plain",
+        "SIEUAPP_PLUGINS": "tally,books,plain",
         "SIEUAPP_SECRET_KEY": "db-test",
         "SIEUAPP_DEFAULT_TENANT": "hue",
     }
@@ -194,63 +194,63 @@ def test_db_upgrade_applies_the_new_migrations_of_installed_plugins(
     site: Path,
     tmp_path: Path,
 ) -> None:
-    versions = write_migrating(site, "ledger")
+    versions = write_migrating(site, "tally")
     cli("db", "upgrade")
     cli("tenants", "create", "hue", "--province", "46")
-    assert "ledger_entries" not in tables(engine), "only installed plugins are migrated"
+    assert "tally_entries" not in tables(engine), "only installed plugins are migrated"
 
-    cli("plugins", "install", "ledger", "--tenant", "hue")
-    assert "ledger_entries" in tables(engine)
-    assert not migrate.pending(engine, LEDGER_BRANCH)
+    cli("plugins", "install", "tally", "--tenant", "hue")
+    assert "tally_entries" in tables(engine)
+    assert not migrate.pending(engine, TALLY_BRANCH)
 
     # A new version of the plugin ships a second revision: the server must not start on it.
-    add_revision(versions, "ledger", 2, "ledger_totals")
-    assert migrate.pending(engine, LEDGER_BRANCH)
+    add_revision(versions, "tally", 2, "tally_totals")
+    assert migrate.pending(engine, TALLY_BRANCH)
     refused = serve_process(env, site, tmp_path)
     assert refused.returncode == 1, refused.stderr
     assert "Migrations are pending" in refused.stderr
 
     upgraded = cli("db", "upgrade")
-    assert "Database up to date: core, ledger." in upgraded.output
-    assert "ledger_totals" in tables(engine)
-    assert not migrate.pending(engine, LEDGER_BRANCH)
+    assert "Database up to date: core, tally." in upgraded.output
+    assert "tally_totals" in tables(engine)
+    assert not migrate.pending(engine, TALLY_BRANCH)
 
 
 def test_installing_a_plugin_keeps_the_other_installed_plugins_migrations_placeable(
     cli: Callable[..., Result], engine: Engine, site: Path
 ) -> None:
-    for plugin_id in ("ledger", "books"):
+    for plugin_id in ("tally", "books"):
         write_migrating(site, plugin_id)
     cli("db", "upgrade")
     cli("tenants", "create", "hue", "--province", "46")
     cli("tenants", "create", "danang", "--province", "48")
-    cli("plugins", "install", "ledger", "--tenant", "hue")
+    cli("plugins", "install", "tally", "--tenant", "hue")
     cli("plugins", "install", "books", "--tenant", "danang")
-    assert {"ledger_entries", "books_entries"} <= tables(engine)
-    assert "Database up to date: core, books, ledger." in cli("db", "upgrade").output
+    assert {"tally_entries", "books_entries"} <= tables(engine)
+    assert "Database up to date: core, books, tally." in cli("db", "upgrade").output
 
 
 def test_db_upgrade_names_an_installed_plugin_that_no_longer_loads(
     cli: Callable[..., Result], engine: Engine, site: Path
 ) -> None:
-    write_migrating(site, "ledger")
+    write_migrating(site, "tally")
     cli("db", "upgrade")
     cli("tenants", "create", "hue", "--province", "46")
-    cli("plugins", "install", "ledger")
+    cli("plugins", "install", "tally")
     cli("plugins", "install", "plain")
 
     # plain has no migrations: its absence is worth a warning, not a refusal.
-    warned = cli("db", "upgrade", SIEUAPP_PLUGINS="ledger")
+    warned = cli("db", "upgrade", SIEUAPP_PLUGINS="tally")
     assert (
         "warning: plugin 'plain' is installed in a tenant but did not load "
         "(not on this platform); its migrations were not applied." in warned.stderr
     )
 
-    # ledger's revisions are in the database; without its folder Alembic cannot go on.
+    # tally's revisions are in the database; without its folder Alembic cannot go on.
     before = migrate.current_heads(engine)
     refused = cli("db", "upgrade", SIEUAPP_PLUGINS="plain", code=1)
     assert "Cannot migrate" in refused.stderr
-    assert "  ledger: not on this platform" in refused.stderr
+    assert "  tally: not on this platform" in refused.stderr
     assert migrate.current_heads(engine) == before
 
 

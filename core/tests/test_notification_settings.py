@@ -65,7 +65,7 @@ def test_the_defaults_show_every_module_and_offered_channel(platform) -> None:
     assert (body["quiet_start"], body["quiet_end"], body["digest"]) == (None, None, False)
     assert body["digest_hour"] == 7
     modules = [m["id"] for m in body["modules"]]
-    assert modules[:3] == ["alerts", "reports", "platform"] and "recorder" in modules
+    assert modules[:4] == ["alerts", "payments", "reports", "platform"] and "recorder" in modules
     channels = {c["id"]: c["name"] for c in body["channels"]}
     assert channels["web_push"] == "Push notifications" and channels["email"] == "E-mail"
     assert body["preferences"]["alerts"]["web_push"] is True

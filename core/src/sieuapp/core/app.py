@@ -30,7 +30,7 @@ from .web.nul import refuse_nul_input
 from .web.sessions import LazyCookieSessionInterface
 
 #: The SDK API this host implements; plugins outside their ``sdk_api`` range are refused.
-SDK_API = Version("1.3")
+SDK_API = Version("1.4")
 log = logging.getLogger("sieuapp")
 
 
@@ -103,6 +103,9 @@ def _register_core(app: Flask, api: web_api.Api) -> None:
     from .notifications.admin_api import blp as notification_templates_blp
     from .notifications.api import blp as notifications_blp
     from .notifications.settings_api import blp as notification_settings_blp
+    from .payments.admin_api import blp as payments_admin_blp
+    from .payments.api import blp as payments_blp
+    from .payments.receipt import blp as receipts_blp
     from .plugins.api import blp as modules_blp
     from .reports.admin_api import blp as reports_admin_blp
     from .reports.api import blp as reports_blp
@@ -142,9 +145,12 @@ def _register_core(app: Flask, api: web_api.Api) -> None:
         my_alerts_blp,
         public_alerts_blp,
         webhooks_blp,
+        payments_blp,
+        payments_admin_blp,
     ):
         api.register_blueprint(blueprint)
     app.register_blueprint(cap_blp)
+    app.register_blueprint(receipts_blp)
 
 
 def _request_cycle(app: Flask, runtime: Runtime) -> None:
@@ -198,6 +204,8 @@ def _background_work(runtime: Runtime) -> None:
     runtime.watch_commits()
     from .alerts.fanout import register_tasks as register_alert_tasks
     from .notifications.delivery import register_tasks as register_delivery_tasks
+    from .payments.outcomes import register_tasks as register_payment_outcome_tasks
+    from .payments.refunds import register_tasks as register_refund_tasks
     from .reports.plugin_bridge import register_tasks as register_report_plugin_tasks
     from .webhooks.sending import register_tasks as register_webhook_tasks
 
@@ -205,3 +213,5 @@ def _background_work(runtime: Runtime) -> None:
     register_delivery_tasks(runtime)
     register_alert_tasks(runtime)
     register_webhook_tasks(runtime)
+    register_payment_outcome_tasks(runtime)
+    register_refund_tasks(runtime)

@@ -23,6 +23,16 @@ from ..notifications.models import (
     NotificationTemplate,
     PushSubscription,
 )
+from ..payments.models import (
+    IdempotencyKey,
+    LedgerAccount,
+    LedgerEntry,
+    LedgerTransfer,
+    Payment,
+    PaymentAttempt,
+    PaymentEvent,
+    Refund,
+)
 from ..plugins.models import ModuleState
 from ..reports.models import (
     Holiday,
@@ -41,6 +51,14 @@ from ..tenancy.models import AdministrativeUnit, Organization, Tenant
 from ..webhooks.models import WebhookAttempt, WebhookDelivery, WebhookEndpoint, WebhookEvent
 
 __all__ = [
+    "IdempotencyKey",
+    "LedgerAccount",
+    "LedgerEntry",
+    "LedgerTransfer",
+    "Payment",
+    "PaymentAttempt",
+    "PaymentEvent",
+    "Refund",
     "Alert",
     "AlertArea",
     "AlertRead",

@@ -18,7 +18,7 @@ from .models import NotificationPreference, NotificationSettings
 #: attention, and SMS costs the province money).
 DEFAULT_CHANNELS: dict[str, bool] = {"web_push": True, "email": False, "sms": False}
 #: Modules of the platform itself; plugins add their ids.
-CORE_MODULES = ("alerts", "reports", "platform")
+CORE_MODULES = ("alerts", "payments", "reports", "platform")
 MINUTES_PER_DAY = 24 * 60
 
 

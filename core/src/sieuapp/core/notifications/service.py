@@ -28,7 +28,7 @@ ROW_FIELDS = (
     "created_at",
 )
 #: The module a kind's prefix belongs to, for the users' per-module channel choices.
-MODULE_OF_PREFIX = {"report": "reports", "alert": "alerts"}
+MODULE_OF_PREFIX = {"report": "reports", "alert": "alerts", "payment": "payments"}
 
 
 def _clip(text: str, limit: int) -> str:

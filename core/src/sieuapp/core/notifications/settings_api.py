@@ -46,6 +46,7 @@ SECURITY = [{"bearer": []}]
 CLOCK = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$")
 MODULE_NAMES = {
     "alerts": LocalizedText("Cảnh báo", "Alerts"),
+    "payments": LocalizedText("Thanh toán", "Payments"),
     "reports": LocalizedText("Phản ánh", "Reports"),
     "platform": LocalizedText("Tài khoản và hệ thống", "Account and platform"),
 }

@@ -36,6 +36,11 @@ DEADLINE_NOTE = {
     "deadline_note": "' Hạn xử lý: <date>.' / ' Deadline: <date>.' or empty when there is none"
 }
 STATUS = {"status": "the report's new status, in the message's language"}
+PAYMENT = {
+    "amount": "the amount, written as money in the message's language: '150.000 ₫'",
+    "purpose": "what the payment is for",
+    "payment": "the payment's id (PAY…)",
+}
 
 
 def _team(title_vi: str, title_en: str) -> Template:
@@ -48,6 +53,30 @@ def _team(title_vi: str, title_en: str) -> Template:
 
 
 DEFAULTS: dict[str, Template] = {
+    "payment.succeeded": Template(
+        LocalizedText("Đã thanh toán {amount}", "Paid {amount}"),
+        LocalizedText(
+            "{purpose}. Mã thanh toán {payment}; biên lai có trong lịch sử thanh toán.",
+            "{purpose}. Payment {payment}; the receipt is in your payment history.",
+        ),
+        PAYMENT,
+    ),
+    "payment.failed": Template(
+        LocalizedText("Thanh toán {amount} không thành công", "Payment of {amount} failed"),
+        LocalizedText(
+            "{purpose}. Mã thanh toán {payment}. Bạn chưa bị trừ tiền cho khoản này.",
+            "{purpose}. Payment {payment}. You were not charged for it.",
+        ),
+        PAYMENT,
+    ),
+    "payment.refunded": Template(
+        LocalizedText("Đã hoàn {amount}", "{amount} refunded"),
+        LocalizedText(
+            "{purpose}. Khoản hoàn của thanh toán {payment} đã được chuyển về cho bạn.",
+            "{purpose}. The refund of payment {payment} was sent back to you.",
+        ),
+        PAYMENT,
+    ),
     "report.submitted": Template(
         LocalizedText("Đã tiếp nhận phản ánh #{number}", "Report #{number} received"),
         LocalizedText(

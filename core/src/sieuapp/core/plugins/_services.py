@@ -358,3 +358,7 @@ class PluginServices:
         self.db = _Database()
         self.reports = _Reports(plugin_id)
         self.notify = _Notify(runtime, plugin_id)
+        # Payments reach back into the plugin host (refund and outcome tasks call hooks).
+        from ..payments.plugin_service import PluginPayments
+
+        self.payments = PluginPayments(plugin_id)

@@ -41,7 +41,10 @@ NOTIFICATIONS_DIGEST = PeriodicJob(
 #: wait is 5 seconds, its next 5 minutes, so half a minute late is within its spirit.
 WEBHOOKS_DUE = PeriodicJob("webhooks.deliver_due", 30.0, "sieuapp.core.webhooks.sending:run_due")
 
+#: Unpaid payments past their expiry; a minute late is well inside a gateway's own grace.
+PAYMENTS_EXPIRE = PeriodicJob("payments.expire", 60.0, "sieuapp.core.payments.intents:expire_due")
+
 
 def core_jobs() -> dict[str, PeriodicJob]:
-    jobs = (REPORTS_SWEEP, NOTIFICATIONS_DUE, NOTIFICATIONS_DIGEST, WEBHOOKS_DUE)
+    jobs = (REPORTS_SWEEP, NOTIFICATIONS_DUE, NOTIFICATIONS_DIGEST, WEBHOOKS_DUE, PAYMENTS_EXPIRE)
     return {job.name: job for job in jobs}

@@ -1,0 +1,1 @@
+"""Payments: intents, providers, refunds, the double-entry ledger and reconciliation."""
