@@ -1,0 +1,146 @@
+"""What a province configures: the merchant's terminal code and hash secret VNPay issued, and
+where VNPay's payment page and merchant web API are (the sandbox by default). Code and secret
+are optional so the plugin can be enabled before the contract is signed; it offers its provider
+once both are set."""
+
+from __future__ import annotations
+
+import ipaddress
+from typing import Any
+from urllib.parse import urlsplit
+
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+from sieuapp.sdk import SECRET
+
+SANDBOX_PAYMENT_URL = "https://sandbox.vnpayment.vn/paymentv2/vpcpay.html"
+SANDBOX_API_URL = "https://sandbox.vnpayment.vn/merchant_webapi/api/transaction"
+
+
+def is_loopback(host: str) -> bool:
+    """True for ``localhost`` and loopback addresses, the only hosts reached over plain HTTP."""
+    if host.lower().rstrip(".") == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def _url(value: str) -> None:
+    parts = urlsplit(value)
+    if parts.scheme not in ("https", "http") or not parts.hostname:
+        raise ValidationError("Must be an absolute https URL.")
+    if parts.scheme == "http" and not is_loopback(parts.hostname):
+        raise ValidationError("Must use https; plain http only to a simulator on this machine.")
+    if parts.username or parts.password or parts.fragment:
+        raise ValidationError("Must not carry credentials or a fragment.")
+    if parts.query:
+        # The signed parameters are the whole query; VNPay would not sign anything else.
+        raise ValidationError("Must not carry a query string.")
+
+
+def _printable(value: str) -> None:
+    if not value.isascii() or not value.isprintable() or " " in value:
+        raise ValidationError("Must be visible ASCII characters, without spaces.")
+
+
+def _label(vi: str, en: str, vi_help: str, en_help: str) -> dict[str, Any]:
+    return {"label": {"vi": vi, "en": en}, "description": {"vi": vi_help, "en": en_help}}
+
+
+class VnpayConfig(Schema):
+    tmn_code = fields.String(
+        load_default=None,
+        allow_none=True,
+        # vnp_TmnCode: Alphanumeric[8].
+        validate=validate.Regexp(r"^[A-Za-z0-9]{8}$", error="Must be 8 letters or digits."),
+        metadata=_label(
+            "Mã website (vnp_TmnCode)",
+            "Terminal code (vnp_TmnCode)",
+            "Mã 8 ký tự VNPAY cấp cho website của đơn vị.",
+            "The 8-character code VNPay issued for this merchant's website.",
+        ),
+    )
+    hash_secret = fields.String(
+        load_default=None,
+        allow_none=True,
+        validate=[validate.Length(min=8, max=256), _printable],
+        metadata={
+            **SECRET,
+            **_label(
+                "Chuỗi bí mật (vnp_HashSecret)",
+                "Hash secret (vnp_HashSecret)",
+                "Dùng để ký và kiểm tra mọi thông điệp; không bao giờ được hiển thị lại.",
+                "Signs and checks every message; never shown again once saved.",
+            ),
+        },
+    )
+    payment_url = fields.String(
+        load_default=SANDBOX_PAYMENT_URL,
+        validate=[validate.Length(max=2000), _url],
+        metadata=_label(
+            "Địa chỉ trang thanh toán",
+            "Payment page URL",
+            "Môi trường thử nghiệm (sandbox) theo mặc định; xem README cho môi trường thật.",
+            "VNPay's sandbox by default; see the README for production.",
+        ),
+    )
+    api_url = fields.String(
+        load_default=SANDBOX_API_URL,
+        validate=[validate.Length(max=2000), _url],
+        metadata=_label(
+            "Địa chỉ API giao dịch",
+            "Transaction API URL",
+            "Dùng để hoàn tiền và tra cứu giao dịch (refund, querydr).",
+            "Used for refunds and transaction queries (refund, querydr).",
+        ),
+    )
+    order_type = fields.String(
+        load_default="other",
+        validate=validate.Regexp(
+            r"^[A-Za-z0-9_-]{1,100}$", error="Must be 1-100 letters, digits, '_' or '-'."
+        ),
+        metadata=_label(
+            "Loại hàng hóa (vnp_OrderType)",
+            "Order type (vnp_OrderType)",
+            "Mã danh mục hàng hóa theo VNPAY, ví dụ billpayment; mặc định other.",
+            "VNPay's goods category code, e.g. billpayment; other by default.",
+        ),
+    )
+    bank_code = fields.String(
+        load_default=None,
+        allow_none=True,
+        validate=validate.Regexp(
+            r"^[A-Za-z0-9]{3,20}$", error="Must be 3-20 letters or digits, e.g. VNPAYQR."
+        ),
+        metadata=_label(
+            "Phương thức thanh toán (vnp_BankCode)",
+            "Payment method (vnp_BankCode)",
+            "Để trống để người dân tự chọn trên trang VNPAY; VNPAYQR, VNBANK hoặc INTCARD "
+            "để chọn sẵn.",
+            "Leave empty for the payer to choose on VNPay's page; VNPAYQR, VNBANK or INTCARD "
+            "to choose for them.",
+        ),
+    )
+    timeout_seconds = fields.Float(
+        load_default=10.0,
+        validate=validate.Range(min=0.1, max=60),
+        metadata=_label(
+            "Thời gian chờ (giây)",
+            "Timeout (seconds)",
+            "Chờ API của VNPAY trả lời tối đa bao lâu.",
+            "How long to wait for VNPay's API to answer.",
+        ),
+    )
+
+    @validates_schema
+    def _consistent(self, data: dict[str, Any], **kwargs: Any) -> None:
+        if data.get("tmn_code") and not data.get("hash_secret"):
+            raise ValidationError({"hash_secret": ["Required when a terminal code is set."]})
+        if data.get("hash_secret") and not data.get("tmn_code"):
+            raise ValidationError({"tmn_code": ["Required when a hash secret is set."]})
+
+
+def is_configured(config: dict[str, Any]) -> bool:
+    """True when the stored configuration is enough to take payments."""
+    return bool(config.get("tmn_code") and config.get("hash_secret"))
