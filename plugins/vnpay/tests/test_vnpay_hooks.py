@@ -144,6 +144,30 @@ def test_outside_a_request_the_return_url_must_say_where(call_hook, configured):
         start(call_hook, return_url="/app/payments/done")
 
 
+@pytest.mark.parametrize("amount", [4_999, 1_000_000_000])
+def test_an_amount_vnpay_does_not_take_is_refused_to_the_payer_not_counted(
+    sieuapp_platform, citizen_client, admin_client, configured, amount
+):
+    made = admin_client.post(
+        "/api/v1/payments",
+        json={
+            "amount": amount,
+            "purpose": {"vi": "Lệ phí", "en": "Fee"},
+            "payee": "ubnd-hue",
+            "payer_id": sieuapp_platform.users["citizen"].id,
+        },
+    )
+    assert made.status_code == 201, made.get_json()
+    answer = citizen_client.post(
+        f"/api/v1/payments/{made.get_json()['id']}/checkout", json={"provider": "vnpay"}
+    )
+    assert answer.status_code == 422
+    assert "amount" in answer.get_json()["errors"]
+    modules = admin_client.get("/api/v1/admin/plugins").get_json()["plugins"]
+    [vnpay] = [m for m in modules if m["id"] == "vnpay"]
+    assert (vnpay["state"]["failure_count"], vnpay["state"]["enabled"]) == (0, True)
+
+
 def test_a_return_url_too_long_for_vnpay_is_refused(call_hook, configured):
     with pytest.raises(Exception, match="return_url: too long"):
         start(call_hook, return_url="http://hue.sieuapp.test/" + "a" * 200)

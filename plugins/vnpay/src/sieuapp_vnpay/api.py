@@ -119,7 +119,10 @@ def refund(
     reason: str,
     now: datetime,
 ) -> RefundResult:
-    """Ask VNPay to return ``amount`` of ``payment``; any failure is a refusal with its reason."""
+    """Ask VNPay to return ``amount`` of ``payment``: VNPay's answer, a refusal with its reason.
+    When there is no answer to trust (no connection, a timeout, a 5xx, a forged or unsigned
+    success) the outcome is unknown: ``GatewayError`` is raised, so that the host tries again
+    later rather than record a refund as failed that VNPay may have made."""
     if not payment.provider_ref:
         return RefundResult(False, detail="the payment has no VNPay transaction number")
     body = protocol.refund_request(
@@ -132,10 +135,7 @@ def refund(
         server_ip(config["api_url"]),
         now,
     )
-    try:
-        answer = call(session, config, body, REFUND_REQUEST, REFUND_RESPONSE)
-    except GatewayError as exc:
-        return RefundResult(False, detail=str(exc))
+    answer = call(session, config, body, REFUND_REQUEST, REFUND_RESPONSE)
     if str(answer.get("vnp_ResponseCode")) != "00":
         return RefundResult(False, detail=_describe(answer, config))
     return RefundResult(

@@ -60,9 +60,13 @@ def start_payment(
     config = services.config.get()
     if not is_configured(config):
         raise Conflict(f"VNPay is {NOT_CONFIGURED}.")
-    # An amount outside VNPay's range (5,000 to under a billion đồng) is left to VNPay's page
-    # to refuse: the host counts anything raised here against the plugin, and enough small
-    # fees would switch VNPay off for the whole province.
+    if not protocol.MIN_AMOUNT <= payment.amount <= protocol.MAX_AMOUNT:
+        # VNPay's page would refuse it; the payer learns now, and may pay another way.
+        problem = (
+            f"VNPay takes {protocol.MIN_AMOUNT:,} to {protocol.MAX_AMOUNT:,} đồng; "
+            "choose another way to pay"
+        )
+        raise InvalidInput(f"amount: {problem}", {"amount": [problem]})
     try:
         root = returns.public_root(return_url, request.url_root if has_request_context() else None)
         path = returns.local_path(return_url, urlsplit(root).netloc)

@@ -148,6 +148,9 @@ def start(
                 chosen.plugin_id,
                 START_HOOK,
                 tenant.id,
+                # A provider may refuse a payment it cannot take (an amount outside the
+                # gateway's range): the payer is told why, and the plugin is not at fault.
+                refusals=(InvalidInput, Conflict),
                 provider=provider_name,
                 payment=info(session, payment),
                 return_url=return_url,

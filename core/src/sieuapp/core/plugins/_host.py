@@ -132,13 +132,25 @@ class PluginHost:
 
     # -- calling hooks ---------------------------------------------------------------------
 
-    def call(self, plugin_id: str, hook: str, tenant_id: int | None, **kwargs: Any) -> Any:
-        """Call one plugin's hook; raises ``HookFailed`` after recording the failure."""
+    def call(
+        self,
+        plugin_id: str,
+        hook: str,
+        tenant_id: int | None,
+        *,
+        refusals: tuple[type[Exception], ...] = (),
+        **kwargs: Any,
+    ) -> Any:
+        """Call one plugin's hook; raises ``HookFailed`` after recording the failure. An
+        exception of a ``refusals`` type is the plugin answering the caller (``InvalidInput``
+        for a request it cannot serve): it propagates as it is and counts as no failure."""
         services = self.services.get(plugin_id)
         if services is None or not implements(self.pm, plugin_id, hook):
             return None
         try:
             result = call_impl(self.pm, plugin_id, hook, services=services, **kwargs)
+        except refusals:
+            raise
         except Exception as exc:  # noqa: BLE001
             error = f"{type(exc).__name__}: {exc}"
             self._note(Failure(tenant_id, plugin_id, hook, error), exc)
