@@ -20,6 +20,7 @@ Like VNPay, the IPN URL is set per merchant at the gateway, not sent with each p
 from __future__ import annotations
 
 import argparse
+import os
 import html
 import itertools
 import json
@@ -622,6 +623,10 @@ def _handler(simulator: Simulator) -> type[BaseHTTPRequestHandler]:
     return Handler
 
 
+#: Where ``main`` reads the hash secret when ``--hash-secret`` is not given.
+SECRET_ENV = "VNPAY_SIMULATOR_HASH_SECRET"
+
+
 def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(
         prog="python -m sieuapp_vnpay.simulator",
@@ -630,11 +635,17 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8089)
     parser.add_argument("--tmn-code", required=True, help="the merchant's vnp_TmnCode")
-    parser.add_argument("--hash-secret", required=True, help="the merchant's hash secret")
+    parser.add_argument(
+        "--hash-secret",
+        default=os.environ.get(SECRET_ENV),
+        help=f"the merchant's hash secret (default: ${SECRET_ENV}, which keeps it out of ps)",
+    )
     parser.add_argument("--ipn-url", help="the merchant's IPN, e.g. https://<host>/m/vnpay/ipn")
     parser.add_argument("--ipn-retries", type=int, default=10)
     parser.add_argument("--ipn-retry-interval", type=float, default=300.0, help="seconds")
     args = parser.parse_args(argv)
+    if not args.hash_secret:
+        parser.error(f"--hash-secret or ${SECRET_ENV} is required")
     simulator = Simulator(
         args.tmn_code,
         args.hash_secret,

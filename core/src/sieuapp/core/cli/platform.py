@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -167,6 +168,10 @@ def _print_banner(app: Flask, host: str, port: int, report: Any) -> None:
     echo(f"  reports:  {base}/api/v1/public/reports (phản ánh hiện trường / public feed)")
     echo(f"  alerts:   {base}/api/v1/public/alerts (cảnh báo đang hiệu lực / alerts in effect)")
     echo(f"  CAP:      {base}/cap/feed.atom (nguồn tin CAP / CAP feed)")
+    echo(f"  payments: {base}/api/v1/payments/providers (cách thanh toán / ways to pay)")
+    if "vnpay" in report.payment_providers:
+        gateway = f"{base.rsplit(':', 1)[0]}:{port + 1}"
+        echo(f"            VNPay simulator (cổng thử / test gateway): {gateway}/paymentv2/")
     echo(f"  Open311:  {base}{DEMO_OPEN311_ENDPOINT}/discovery.json")
     echo(f"            api_key (demo, public): {DEMO_OPEN311_KEY}")
     if settings.sms_development_log:
@@ -198,10 +203,29 @@ def demo(host: str, port: int, data_dir: Path, workers: int, threads: int, no_se
     settings = demo_settings(data_dir)
     with platform_app(settings, schema=False) as app:
         warn_missing(app, upgrade_all(app))
-        report = seed(app)
+        report = seed(app, host, port)
         _print_banner(app, host, port, report)
-    if not no_serve:
+    if no_serve:
+        return
+    gateway = _start_gateway(settings.instance_path, host, port, report)
+    try:
         run_server(settings, host, port, workers, threads)
+    finally:
+        if gateway is not None:
+            gateway.terminate()
+            gateway.wait(timeout=10)
+
+
+def _start_gateway(
+    data_dir: Path, host: str, port: int, report: Any
+) -> subprocess.Popen[bytes] | None:
+    """VNPay's simulator, next to the demo, when the demo pointed VNPay at it."""
+    from ..demo.payments import VNPAY, gateway_command
+
+    if VNPAY not in report.payment_providers:
+        return None
+    command, env = gateway_command(data_dir, host, port)
+    return subprocess.Popen(command, env=env)
 
 
 @click.command(help="Run a Celery worker (SIEUAPP_BROKER_URL) for background work.")

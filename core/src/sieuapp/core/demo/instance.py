@@ -5,7 +5,6 @@ run finds what the first made and adds only what is missing (a plugin installed 
 from __future__ import annotations
 
 import os
-import secrets
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -30,7 +29,18 @@ from ..tenancy.seed import seed_organizations
 from .accounts import DEMO_ACCOUNTS
 from .alerts import seed_alert
 from .assurance import assurance_settings
+from .kept import kept_secret
 from .open311 import ensure_client
+from .payments import (
+    TMN_CODE,
+    VIETQR,
+    VIETQR_ACCOUNT,
+    VNPAY,
+    seed_payments,
+    simulator_available,
+    vietqr_config,
+    vnpay_config,
+)
 from .reports import seed_reports
 
 TENANT = "hue"
@@ -53,6 +63,10 @@ class DemoReport:
     alert_sent: bool = False
     #: Plugins that did not load: ``(id, problems)``.
     failed: list[tuple[str, list[str]]] = field(default_factory=list)
+    #: Payment providers this run pointed at the demo's gateways (VNPay's simulator, VietQR).
+    payment_providers: list[str] = field(default_factory=list)
+    #: Demo payments made by this run (none when an earlier run made them).
+    payments_created: int = 0
 
 
 def demo_settings(data_dir: Path) -> Settings:
@@ -65,7 +79,7 @@ def demo_settings(data_dir: Path) -> Settings:
         database_url="",
         default_tenant=TENANT,
         task_backend="inline",
-        secret_key=_secret_key(data_dir),
+        secret_key=kept_secret(data_dir, "secret_key"),
         # The demo passwords are public: a second factor on them would protect nothing and
         # break the sign-in line the banner prints. SIEUAPP_MFA_ROLES turns it back on.
         **({} if "SIEUAPP_MFA_ROLES" in os.environ else {"mfa_roles": ()}),
@@ -74,20 +88,9 @@ def demo_settings(data_dir: Path) -> Settings:
     )
 
 
-def _secret_key(data_dir: Path) -> str:
-    """Kept in the data folder so that a restart keeps what it signed."""
-    path = data_dir / "secret_key"
-    if path.exists():
-        return path.read_text().strip()
-    key = secrets.token_urlsafe(32)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "w") as handle:
-        handle.write(key)
-    return key
-
-
-def seed(app: Flask) -> DemoReport:
-    """Tenant, organizations, accounts and modules; the schema must be up to date."""
+def seed(app: Flask, host: str = "127.0.0.1", port: int = 8000) -> DemoReport:
+    """Tenant, organizations, accounts and modules; the schema must be up to date. ``host``
+    and ``port`` are where the demo is served: VNPay's simulator notifies it there."""
     runtime = runtime_of(app)
     report = DemoReport()
     with unit_of_work(runtime.sessionmaker) as session:
@@ -122,7 +125,39 @@ def seed(app: Flask) -> DemoReport:
         report.reports_created = seed_reports(session, g.tenant.id)
     with _tenant_context(app) as session:
         report.alert_sent = seed_alert(session, g.tenant.id)
+    _point_payment_providers(app, host, port, report)
+    with _tenant_context(app) as session:
+        report.payments_created = seed_payments(session, g.tenant.id)
     return report
+
+
+def _point_payment_providers(app: Flask, host: str, port: int, report: DemoReport) -> None:
+    """Configure VNPay (for the simulator) and VietQR (a fictional account) when they are on
+    and either unconfigured or configured by an earlier demo run (its port may have changed);
+    a configuration the operator gave them is left alone."""
+    runtime = runtime_of(app)
+    data_dir = runtime.settings.instance_path
+    wanted = {
+        VNPAY: vnpay_config(data_dir, host, port) if simulator_available() else None,
+        VIETQR: vietqr_config(data_dir),
+    }
+    for plugin_id, config in wanted.items():
+        if config is None or plugin_id not in report.enabled:
+            continue
+        with _tenant_context(app) as session:
+            state = modules.state_of(session, g.tenant.id, plugin_id)
+            current = dict(state.config or {}) if state is not None else {}
+            ours = current.get("tmn_code") in (None, TMN_CODE) and current.get(
+                "account_number"
+            ) in (None, VIETQR_ACCOUNT)
+            if not ours:
+                continue
+            try:
+                modules.configure(runtime, session, plugin_id, {**current, **config}, ACTOR)
+            except PlatformError as exc:
+                report.refused.append((plugin_id, f"demo configuration refused: {exc.message}"))
+                continue
+        report.payment_providers.append(plugin_id)
 
 
 def _switch_on(app: Flask, plugin_id: str, report: DemoReport) -> None:
