@@ -19,9 +19,6 @@ Like VNPay, the IPN URL is set per merchant at the gateway, not sent with each p
 
 from __future__ import annotations
 
-import argparse
-import os
-import html
 import itertools
 import json
 import secrets
@@ -46,20 +43,13 @@ from .signing import (
     signed_query,
     verify,
 )
+from .simulator_pages import COMPLETE_PATH, bank_page, error_page
 
 PAY_PATH = "/paymentv2/vpcpay.html"
-COMPLETE_PATH = "/paymentv2/complete"
 ERROR_PATH = "/paymentv2/Error.html"
 API_PATH = "/merchant_webapi/api/transaction"
 
 #: What VNPay's payment page shows when it refuses a payment URL, by code.
-PAGE_ERRORS = {
-    "70": ("Sai chữ ký", "Invalid signature"),
-    "02": ("Merchant không hợp lệ (kiểm tra lại vnp_TmnCode)", "Invalid merchant (vnp_TmnCode)"),
-    "03": ("Dữ liệu gửi sang không đúng định dạng", "Data sent is not in the right format"),
-    "01": ("Giao dịch đã tồn tại", "The transaction already exists"),
-    "11": ("Đã hết hạn chờ thanh toán", "The time to pay has run out"),
-}
 #: ``vnp_Message`` of the merchant web API's answers, by ``vnp_ResponseCode``.
 API_MESSAGES = {
     "00": "Success",
@@ -515,55 +505,6 @@ class Simulator:
         )
 
 
-# -- pages -------------------------------------------------------------------------------
-
-PAGE = """<!doctype html>
-<html lang="{lang}">
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>{title}</title>
-<body style="font-family: sans-serif; max-width: 30rem; margin: 2rem auto; padding: 0 1rem">
-<p style="color: #005baa; font-weight: bold">VNPAY · {banner}</p>
-<h1 style="font-size: 1.3rem">{title}</h1>
-{body}
-</body>
-</html>
-"""
-
-
-def _page(language: str, title: str, body: str) -> str:
-    banner = "Simulator (not VNPay)" if language == "en" else "Mô phỏng (không phải VNPAY)"
-    return PAGE.format(lang=language, banner=banner, title=html.escape(title), body=body)
-
-
-def bank_page(order: Order) -> str:
-    en = order.params["vnp_Locale"] == "en"
-    amount = f"{order.amount // 100:,}".replace(",", ".")
-    rows = [
-        ("Merchant" if en else "Đơn vị", order.params["vnp_TmnCode"]),
-        ("Amount" if en else "Số tiền", f"{amount} VND"),
-        ("Order" if en else "Nội dung", order.params["vnp_OrderInfo"]),
-        ("Reference" if en else "Mã giao dịch", order.txn_ref),
-    ]
-    table = "".join(
-        f"<tr><th style='text-align:left'>{html.escape(k)}</th><td>{html.escape(v)}</td></tr>"
-        for k, v in rows
-    )
-    form = (
-        f"<form method='post' action='{COMPLETE_PATH}'>"
-        f"<input type='hidden' name='txn_ref' value='{html.escape(order.txn_ref, quote=True)}'>"
-        f"<button name='action' value='pay'>{'Pay' if en else 'Thanh toán'}</button> "
-        f"<button name='action' value='cancel'>{'Cancel' if en else 'Hủy'}</button></form>"
-    )
-    title = "NCB test bank" if en else "Ngân hàng thử nghiệm NCB"
-    return _page("en" if en else "vi", title, f"<table>{table}</table>{form}")
-
-
-def error_page(code: str) -> str:
-    vi, en = PAGE_ERRORS.get(code, ("Lỗi không xác định", "Unknown error"))
-    return _page("vi", f"{code}: {vi}", f"<p>{html.escape(en)}</p>")
-
-
 def _handler(simulator: Simulator) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         server_version = "VNPaySimulator/2.1.0"
@@ -623,51 +564,7 @@ def _handler(simulator: Simulator) -> type[BaseHTTPRequestHandler]:
     return Handler
 
 
-#: Where ``main`` reads the hash secret when ``--hash-secret`` is not given.
-SECRET_ENV = "VNPAY_SIMULATOR_HASH_SECRET"
-
-
-def main(argv: Sequence[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(
-        prog="python -m sieuapp_vnpay.simulator",
-        description="A local stand-in for VNPay's gateway (API 2.1.0), for demos and tests.",
-    )
-    parser.add_argument("--host", default="127.0.0.1")
-    parser.add_argument("--port", type=int, default=8089)
-    parser.add_argument("--tmn-code", required=True, help="the merchant's vnp_TmnCode")
-    parser.add_argument(
-        "--hash-secret",
-        default=os.environ.get(SECRET_ENV),
-        help=f"the merchant's hash secret (default: ${SECRET_ENV}, which keeps it out of ps)",
-    )
-    parser.add_argument("--ipn-url", help="the merchant's IPN, e.g. https://<host>/m/vnpay/ipn")
-    parser.add_argument("--ipn-retries", type=int, default=10)
-    parser.add_argument("--ipn-retry-interval", type=float, default=300.0, help="seconds")
-    args = parser.parse_args(argv)
-    if not args.hash_secret:
-        parser.error(f"--hash-secret or ${SECRET_ENV} is required")
-    simulator = Simulator(
-        args.tmn_code,
-        args.hash_secret,
-        ipn_url=args.ipn_url,
-        host=args.host,
-        port=args.port,
-        ipn_retries=args.ipn_retries,
-        ipn_retry_interval=args.ipn_retry_interval,
-        log=lambda line: print(line, flush=True),
-    )
-    print(f"VNPay simulator for {args.tmn_code}", flush=True)
-    print(f"  payment_url: {simulator.payment_url}", flush=True)
-    print(f"  api_url:     {simulator.api_url}", flush=True)
-    print(f"  IPN URL:     {args.ipn_url or '(none: payments are not notified)'}", flush=True)
-    simulator.start()
-    try:
-        threading.Event().wait()
-    except KeyboardInterrupt:
-        pass
-    finally:
-        simulator.close()
-
-
 if __name__ == "__main__":
+    from .simulator_cli import main
+
     main()
