@@ -430,6 +430,7 @@ def test_erasure_erases_keeps_what_the_law_requires_and_says_why(platform):
     assert set(kept) == {
         ("core", "audit_log"),
         ("core", "identity_verifications"),
+        ("core", "payments"),
         ("core", "reports"),
         ("notebook", "plugin"),
     }

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from ..._runtime import runtime_of
 from ...audit.log import record as audit
 from ...db import current_session, utcnow
+from ...payments.personal_data import KEPT as PAYMENTS_KEPT
 from ...plugins._containment import count_task_outcomes
 from ...reports.personal_data import erase_reports
 from ...tasks.outbox import enqueue
@@ -232,7 +233,7 @@ def erase(session: Session, user: User, tenant_id: int, language: str) -> dict[s
             "what": what.to_dict(),
             "reason": why.to_dict(),
         }
-        for name, (what, why) in KEPT.items()
+        for name, (what, why) in {**KEPT, **PAYMENTS_KEPT}.items()
     ]
     pending: list[dict[str, str]] = []
     for outcome in plugins.call_everywhere("erase_user_data", user.id, enabled_only=False):
