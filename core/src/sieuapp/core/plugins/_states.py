@@ -38,22 +38,27 @@ class ModuleStateCache:
         hit = self._by_tenant.get(tenant_id)
         if hit is not None and hit[0] == version:
             return hit[1]
-        rows = session().scalars(select(ModuleState).where(ModuleState.tenant_id == tenant_id))
-        snapshot = {
-            row.plugin_id: StateSnapshot(
-                plugin_id=row.plugin_id,
-                installed_version=row.installed_version,
-                enabled=row.enabled,
-                config=dict(row.config or {}),
-                failure_count=row.failure_count,
-                last_failure=row.last_failure,
-                disabled_reason=row.disabled_reason,
-            )
-            for row in rows
-        }
+        snapshot = read_states(session(), tenant_id)
         with self._lock:
             self._by_tenant[tenant_id] = (version, snapshot)
         return snapshot
+
+
+def read_states(session: Session, tenant_id: int) -> dict[str, StateSnapshot]:
+    """The tenant's module states as ``session`` sees them, by plugin id."""
+    rows = session.scalars(select(ModuleState).where(ModuleState.tenant_id == tenant_id))
+    return {
+        row.plugin_id: StateSnapshot(
+            plugin_id=row.plugin_id,
+            installed_version=row.installed_version,
+            enabled=row.enabled,
+            config=dict(row.config or {}),
+            failure_count=row.failure_count,
+            last_failure=row.last_failure,
+            disabled_reason=row.disabled_reason,
+        )
+        for row in rows
+    }
 
 
 VERSIONS_KEY = "sieuapp_module_versions"

@@ -11,7 +11,6 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from .._runtime import runtime_of
@@ -19,8 +18,7 @@ from ..tenancy.context import TenantContext
 from ._acting import acting_for
 from ._containment import count_task_outcomes
 from ._host import HookFailed
-from ._states import StateSnapshot
-from .models import ModuleState
+from ._states import StateSnapshot, read_states
 
 log = logging.getLogger("sieuapp.plugins")
 
@@ -29,19 +27,7 @@ def states_in(session: Session, tenant_id: int) -> dict[str, StateSnapshot]:
     """The tenant's module states as this transaction sees them: a configuration or enablement
     not yet committed is what the plugin must answer for."""
     session.flush()
-    rows = session.scalars(select(ModuleState).where(ModuleState.tenant_id == tenant_id))
-    return {
-        row.plugin_id: StateSnapshot(
-            plugin_id=row.plugin_id,
-            installed_version=row.installed_version,
-            enabled=row.enabled,
-            config=dict(row.config or {}),
-            failure_count=row.failure_count,
-            last_failure=row.last_failure,
-            disabled_reason=row.disabled_reason,
-        )
-        for row in rows
-    }
+    return read_states(session, tenant_id)
 
 
 def call_from_task(
