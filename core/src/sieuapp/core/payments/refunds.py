@@ -22,10 +22,9 @@ from ..plugins._acting import acting_for
 from ..plugins.task_calls import states_in
 from ..tasks.outbox import enqueue
 from ..tenancy.context import load_tenant_by_id
-from . import ledger
+from . import ledger, postings
 from .ids import new_refund_id
 from .intents import event, info, locked, payee_code
-from .ledger import Leg
 from .models import Payment, PaymentAttempt, Refund
 from .outcomes import announce
 
@@ -108,27 +107,17 @@ def complete(session: Session, payment: Payment, refund: Refund, result: RefundR
         refund.status = "failed"
         event(session, payment, "refund_failed", payment.provider, refund=refund.id)
         return
-    payer = ledger.payer_account(payment.payer_id)
-    clearing = ledger.clearing_account(payment.provider or "counter")
-    payee = ledger.payee_account(payee_code(session, payment))
-    ledger.post(
-        session,
-        payment.tenant_id,
-        f"{refund.id}:back",
-        "refund",
-        [Leg(payee, refund.amount), Leg(payer, -refund.amount)],
-        payment_id=payment.id,
-        refund_id=refund.id,
-    )
-    ledger.post(
-        session,
-        payment.tenant_id,
-        f"{refund.id}:out",
-        "refund",
-        [Leg(payer, refund.amount), Leg(clearing, -refund.amount)],
-        payment_id=payment.id,
-        refund_id=refund.id,
-    )
+    payee = payee_code(session, payment)
+    for transfer_id, legs in postings.refund(payment, refund, payee, payment.provider or "counter"):
+        ledger.post(
+            session,
+            payment.tenant_id,
+            transfer_id,
+            "refund",
+            legs,
+            payment_id=payment.id,
+            refund_id=refund.id,
+        )
     refund.status = "succeeded"
     payment.refunded += refund.amount
     event(session, payment, "refunded", payment.provider, refund=refund.id, amount=refund.amount)

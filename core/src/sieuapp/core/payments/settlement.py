@@ -13,27 +13,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..db import utcnow
-from . import ledger
+from . import ledger, postings
 from .intents import FINAL, close, event, info, locked, payee_code
-from .ledger import Leg
 from .models import Payment, PaymentAttempt
 from .outcomes import announce
-
-
-def capture_legs(payment: Payment, payee: str, provider: str) -> list[tuple[str, list[Leg]]]:
-    """The two transfers of a capture: the money arrives from the payer through the provider's
-    clearing account, then goes to the payee organization."""
-    payer = ledger.payer_account(payment.payer_id)
-    return [
-        (
-            f"{payment.id}:in",
-            [Leg(ledger.clearing_account(provider), payment.amount), Leg(payer, -payment.amount)],
-        ),
-        (
-            f"{payment.id}:pay",
-            [Leg(payer, payment.amount), Leg(ledger.payee_account(payee), -payment.amount)],
-        ),
-    ]
 
 
 def _provider_for(session: Session, payment: Payment, plugin_id: str | None) -> str | None:
@@ -79,7 +62,7 @@ def settle(
         payee = payee_code(session, payment)
         posted = [
             ledger.post(session, tenant_id, transfer_id, "capture", legs, payment_id=payment.id)
-            for transfer_id, legs in capture_legs(payment, payee, provider)
+            for transfer_id, legs in postings.capture(payment, payee, provider)
         ]
         if not any(posted):
             # Captured by a transaction this one's lock did not see (it is the safety net,
