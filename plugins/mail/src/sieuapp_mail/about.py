@@ -17,7 +17,7 @@ MANIFEST = Manifest(
         "Gửi thông báo và cảnh báo tới hộp thư của người dân qua máy chủ SMTP của tỉnh.",
         "Sends notifications and alerts to citizens' mailboxes through the province's SMTP server.",
     ),
-    sdk_api=">=1.3,<2",
+    sdk_api=">=1.4,<2",
     # The host resolves each recipient's address itself; the plugin reads nothing about users.
     scopes=(),
     config_schema=MailConfig,

@@ -10,19 +10,10 @@ from typing import Any
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 from sieuapp.sdk import SECRET
+from sieuapp.sdk.config import described, is_loopback, timeout_field
 
 SECURITY = ("starttls", "ssl", "none")
 HOSTNAME = re.compile(r"^(?=.{1,253}$)([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.?)+$")
-
-
-def is_loopback(host: str) -> bool:
-    """True for ``localhost`` and loopback addresses, the only hosts reached without TLS."""
-    if host.lower().rstrip(".") == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host.strip("[]")).is_loopback
-    except ValueError:
-        return False
 
 
 def _host(value: str) -> None:
@@ -47,16 +38,12 @@ def _ascii(value: str) -> None:
         raise ValidationError("Must be printable ASCII characters.")
 
 
-def _label(vi: str, en: str, vi_help: str, en_help: str) -> dict[str, Any]:
-    return {"label": {"vi": vi, "en": en}, "description": {"vi": vi_help, "en": en_help}}
-
-
 class MailConfig(Schema):
     host = fields.String(
         load_default=None,
         allow_none=True,
         validate=_host,
-        metadata=_label(
+        metadata=described(
             "Máy chủ SMTP",
             "SMTP server",
             "Tên máy chủ hoặc địa chỉ IP, ví dụ smtp.hue.gov.vn.",
@@ -66,14 +53,14 @@ class MailConfig(Schema):
     port = fields.Integer(
         load_default=587,
         validate=validate.Range(min=1, max=65535),
-        metadata=_label(
+        metadata=described(
             "Cổng", "Port", "587 cho STARTTLS, 465 cho SSL.", "587 for STARTTLS, 465 for SSL."
         ),
     )
     security = fields.String(
         load_default="starttls",
         validate=validate.OneOf(SECURITY, error="Must be one of: {choices}."),
-        metadata=_label(
+        metadata=described(
             "Bảo mật kết nối",
             "Connection security",
             "starttls, ssl, hoặc none (chỉ với máy chủ trên chính máy này).",
@@ -84,7 +71,7 @@ class MailConfig(Schema):
         load_default=None,
         allow_none=True,
         validate=[validate.Length(min=1, max=320), _ascii],
-        metadata=_label(
+        metadata=described(
             "Tên đăng nhập",
             "User name",
             "Để trống nếu máy chủ không yêu cầu.",
@@ -97,7 +84,7 @@ class MailConfig(Schema):
         validate=[validate.Length(min=1, max=512), _ascii],
         metadata={
             **SECRET,
-            **_label(
+            **described(
                 "Mật khẩu",
                 "Password",
                 "Không bao giờ được hiển thị lại sau khi lưu.",
@@ -108,7 +95,7 @@ class MailConfig(Schema):
     from_address = fields.Email(
         load_default=None,
         allow_none=True,
-        metadata=_label(
+        metadata=described(
             "Địa chỉ gửi",
             "Sender address",
             "Ví dụ thongbao@hue.gov.vn.",
@@ -119,23 +106,14 @@ class MailConfig(Schema):
         load_default=None,
         allow_none=True,
         validate=[validate.Length(min=1, max=120), _one_line],
-        metadata=_label(
+        metadata=described(
             "Tên người gửi",
             "Sender name",
             "Tên người nhận thấy, ví dụ Cổng thông tin Huế.",
             "The name recipients see, e.g. Hue city portal.",
         ),
     )
-    timeout_seconds = fields.Float(
-        load_default=10.0,
-        validate=validate.Range(min=0.1, max=120),
-        metadata=_label(
-            "Thời gian chờ (giây)",
-            "Timeout (seconds)",
-            "Chờ máy chủ trả lời tối đa bao lâu.",
-            "How long to wait for the server to answer.",
-        ),
-    )
+    timeout_seconds = timeout_field("máy chủ", "the server", most=120)
 
     @validates_schema
     def _consistent(self, data: dict[str, Any], **kwargs: Any) -> None:

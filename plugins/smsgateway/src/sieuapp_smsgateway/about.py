@@ -17,7 +17,7 @@ MANIFEST = Manifest(
         "Gửi thông báo, cảnh báo và mã xác minh qua cổng SMS của tỉnh.",
         "Sends notifications, alerts and verification codes through the province's SMS gateway.",
     ),
-    sdk_api=">=1.3,<2",
+    sdk_api=">=1.4,<2",
     # The host resolves each recipient's verified phone itself; the plugin reads nothing else.
     scopes=(),
     config_schema=GatewayConfig,

@@ -4,50 +4,25 @@ enabled before it is set up; it serves the ``sms`` channel once ``url`` and ``ap
 
 from __future__ import annotations
 
-import ipaddress
 from typing import Any
-from urllib.parse import urlsplit
 
-from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+from marshmallow import Schema, fields, validate, validates_schema
 from sieuapp.sdk import SECRET
-
-
-def is_loopback(host: str) -> bool:
-    """True for ``localhost`` and loopback addresses, the only hosts reached over plain HTTP."""
-    if host.lower().rstrip(".") == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
-
-
-def _url(value: str) -> None:
-    parts = urlsplit(value)
-    if parts.scheme not in ("https", "http") or not parts.hostname:
-        raise ValidationError("Must be an absolute https URL.")
-    if parts.scheme == "http" and not is_loopback(parts.hostname):
-        raise ValidationError("Must use https; plain http only to a gateway on this machine.")
-    if parts.username or parts.password or parts.fragment:
-        raise ValidationError("Must not carry credentials or a fragment: the key goes apart.")
-
-
-def _printable(value: str) -> None:
-    # The key travels in an HTTP header, where only visible ASCII is safe.
-    if not value.isascii() or not value.isprintable() or " " in value:
-        raise ValidationError("Must be visible ASCII characters, without spaces.")
-
-
-def _label(vi: str, en: str, vi_help: str, en_help: str) -> dict[str, Any]:
-    return {"label": {"vi": vi, "en": en}, "description": {"vi": vi_help, "en": en_help}}
+from sieuapp.sdk.config import (
+    described,
+    https_url,
+    required_together,
+    timeout_field,
+    visible_ascii,
+)
 
 
 class GatewayConfig(Schema):
     url = fields.String(
         load_default=None,
         allow_none=True,
-        validate=[validate.Length(max=2000), _url],
-        metadata=_label(
+        validate=[validate.Length(max=2000), https_url],
+        metadata=described(
             "Địa chỉ cổng SMS",
             "Gateway URL",
             "Địa chỉ https nhận yêu cầu gửi tin (xem README của plugin).",
@@ -57,10 +32,10 @@ class GatewayConfig(Schema):
     api_key = fields.String(
         load_default=None,
         allow_none=True,
-        validate=[validate.Length(min=8, max=1024), _printable],
+        validate=[validate.Length(min=8, max=1024), visible_ascii],
         metadata={
             **SECRET,
-            **_label(
+            **described(
                 "Khóa API",
                 "API key",
                 "Gửi kèm mỗi yêu cầu; không bao giờ được hiển thị lại sau khi lưu.",
@@ -75,7 +50,7 @@ class GatewayConfig(Schema):
         validate=validate.Regexp(
             r"^[A-Za-z0-9.\- ]{1,11}$", error="Must be 1-11 letters, digits, spaces, '.' or '-'."
         ),
-        metadata=_label(
+        metadata=described(
             "Tên thương hiệu (brandname)",
             "Sender name (brandname)",
             "Tên đã đăng ký với nhà mạng, ví dụ HUE-S.",
@@ -84,7 +59,7 @@ class GatewayConfig(Schema):
     )
     unaccented = fields.Boolean(
         load_default=True,
-        metadata=_label(
+        metadata=described(
             "Gửi không dấu",
             "Send without diacritics",
             "Bỏ dấu tiếng Việt: tin có dấu tính 70 ký tự mỗi phần thay vì 160.",
@@ -94,30 +69,18 @@ class GatewayConfig(Schema):
     max_parts = fields.Integer(
         load_default=3,
         validate=validate.Range(min=1, max=10),
-        metadata=_label(
+        metadata=described(
             "Số phần tối đa",
             "Maximum parts",
             "Tin dài hơn được cắt ngắn cho vừa.",
             "Longer texts are shortened to fit.",
         ),
     )
-    timeout_seconds = fields.Float(
-        load_default=10.0,
-        validate=validate.Range(min=0.1, max=60),
-        metadata=_label(
-            "Thời gian chờ (giây)",
-            "Timeout (seconds)",
-            "Chờ cổng SMS trả lời tối đa bao lâu.",
-            "How long to wait for the gateway to answer.",
-        ),
-    )
+    timeout_seconds = timeout_field("cổng SMS", "the gateway")
 
     @validates_schema
     def _consistent(self, data: dict[str, Any], **kwargs: Any) -> None:
-        if data.get("url") and not data.get("api_key"):
-            raise ValidationError({"api_key": ["Required when a URL is set."]})
-        if data.get("api_key") and not data.get("url"):
-            raise ValidationError({"url": ["Required when an API key is set."]})
+        required_together(data, "url", "api_key")
 
 
 def is_configured(config: dict[str, Any]) -> bool:

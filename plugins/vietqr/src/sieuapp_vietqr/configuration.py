@@ -9,6 +9,7 @@ from typing import Any
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 from sieuapp.sdk import SECRET
+from sieuapp.sdk.config import described, required_together, visible_ascii
 
 from .payload import ACCOUNT, BIN, CARD, MAX_ACCOUNT, SERVICE_CODES, TO_ACCOUNT, TO_CARD
 
@@ -16,16 +17,6 @@ from .payload import ACCOUNT, BIN, CARD, MAX_ACCOUNT, SERVICE_CODES, TO_ACCOUNT,
 REQUIRED = ("bank_bin", "bank_name", "account_number", "account_name", "notify_secret")
 #: 256 bits written as hex is 64 characters; 32 is the least we accept from a console.
 MIN_SECRET = 32
-
-
-def _label(vi: str, en: str, vi_help: str, en_help: str) -> dict[str, Any]:
-    return {"label": {"vi": vi, "en": en}, "description": {"vi": vi_help, "en": en_help}}
-
-
-def _visible_ascii(value: str) -> None:
-    # The secret is typed into the connector's console as well; only visible ASCII survives.
-    if not value.isascii() or not value.isprintable() or " " in value:
-        raise ValidationError("Must be visible ASCII characters, without spaces.")
 
 
 def _printable(value: str) -> None:
@@ -38,7 +29,7 @@ class VietQRConfig(Schema):
         load_default=None,
         allow_none=True,
         validate=validate.Regexp(BIN, error="Must be the bank's 6-digit BIN, e.g. 970436."),
-        metadata=_label(
+        metadata=described(
             "Mã BIN ngân hàng",
             "Bank BIN",
             "6 chữ số do Ngân hàng Nhà nước cấp cho ngân hàng nhận tiền, ví dụ 970436.",
@@ -49,7 +40,7 @@ class VietQRConfig(Schema):
         load_default=None,
         allow_none=True,
         validate=[validate.Length(min=2, max=100), _printable],
-        metadata=_label(
+        metadata=described(
             "Tên ngân hàng",
             "Bank name",
             "Tên người nộp tiền nhận ra, ví dụ Vietcombank.",
@@ -62,7 +53,7 @@ class VietQRConfig(Schema):
         validate=validate.Regexp(
             ACCOUNT, error=f"Must be 1-{MAX_ACCOUNT} letters and digits, without spaces or dots."
         ),
-        metadata=_label(
+        metadata=described(
             "Số tài khoản (hoặc số thẻ)",
             "Account (or card) number",
             "Tài khoản chuyên thu của đơn vị nhận tiền, viết liền.",
@@ -73,7 +64,7 @@ class VietQRConfig(Schema):
         load_default=None,
         allow_none=True,
         validate=[validate.Length(min=2, max=100), _printable],
-        metadata=_label(
+        metadata=described(
             "Tên chủ tài khoản",
             "Account holder",
             "Đúng như ngân hàng hiển thị khi chuyển khoản, để người nộp đối chiếu.",
@@ -85,7 +76,7 @@ class VietQRConfig(Schema):
         validate=validate.OneOf(
             SERVICE_CODES, error=f"Must be {TO_ACCOUNT} (to an account) or {TO_CARD} (to a card)."
         ),
-        metadata=_label(
+        metadata=described(
             "Loại chuyển khoản",
             "Transfer to",
             f"{TO_ACCOUNT}: đến tài khoản; {TO_CARD}: đến số thẻ.",
@@ -95,10 +86,10 @@ class VietQRConfig(Schema):
     notify_secret = fields.String(
         load_default=None,
         allow_none=True,
-        validate=[validate.Length(min=MIN_SECRET, max=512), _visible_ascii],
+        validate=[validate.Length(min=MIN_SECRET, max=512), visible_ascii],
         metadata={
             **SECRET,
-            **_label(
+            **described(
                 "Khóa ký thông báo",
                 "Notification signing secret",
                 "Bộ kết nối ngân hàng dùng khóa này ký mỗi thông báo giao dịch (HMAC-SHA256); "
@@ -116,15 +107,7 @@ class VietQRConfig(Schema):
             raise ValidationError(
                 {"account_number": [f"A card number is 16-19 digits ({TO_CARD})."]}
             )
-        started = [name for name in REQUIRED if data.get(name)]
-        if started:
-            missing = {
-                name: [f"Required once {started[0]} is set."]
-                for name in REQUIRED
-                if not data.get(name)
-            }
-            if missing:
-                raise ValidationError(missing)
+        required_together(data, *REQUIRED)
 
 
 def is_configured(config: dict[str, Any]) -> bool:

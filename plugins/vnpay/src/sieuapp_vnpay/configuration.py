@@ -5,47 +5,27 @@ once both are set."""
 
 from __future__ import annotations
 
-import ipaddress
 from typing import Any
 from urllib.parse import urlsplit
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 from sieuapp.sdk import SECRET
+from sieuapp.sdk.config import (
+    described,
+    https_url,
+    required_together,
+    timeout_field,
+    visible_ascii,
+)
 
 SANDBOX_PAYMENT_URL = "https://sandbox.vnpayment.vn/paymentv2/vpcpay.html"
 SANDBOX_API_URL = "https://sandbox.vnpayment.vn/merchant_webapi/api/transaction"
 
 
-def is_loopback(host: str) -> bool:
-    """True for ``localhost`` and loopback addresses, the only hosts reached over plain HTTP."""
-    if host.lower().rstrip(".") == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
-
-
-def _url(value: str) -> None:
-    parts = urlsplit(value)
-    if parts.scheme not in ("https", "http") or not parts.hostname:
-        raise ValidationError("Must be an absolute https URL.")
-    if parts.scheme == "http" and not is_loopback(parts.hostname):
-        raise ValidationError("Must use https; plain http only to a simulator on this machine.")
-    if parts.username or parts.password or parts.fragment:
-        raise ValidationError("Must not carry credentials or a fragment.")
-    if parts.query:
-        # The signed parameters are the whole query; VNPay would not sign anything else.
+def _no_query(value: str) -> None:
+    # The signed parameters are the whole query; VNPay would not sign anything else.
+    if urlsplit(value).query:
         raise ValidationError("Must not carry a query string.")
-
-
-def _printable(value: str) -> None:
-    if not value.isascii() or not value.isprintable() or " " in value:
-        raise ValidationError("Must be visible ASCII characters, without spaces.")
-
-
-def _label(vi: str, en: str, vi_help: str, en_help: str) -> dict[str, Any]:
-    return {"label": {"vi": vi, "en": en}, "description": {"vi": vi_help, "en": en_help}}
 
 
 class VnpayConfig(Schema):
@@ -54,7 +34,7 @@ class VnpayConfig(Schema):
         allow_none=True,
         # vnp_TmnCode: Alphanumeric[8].
         validate=validate.Regexp(r"^[A-Za-z0-9]{8}$", error="Must be 8 letters or digits."),
-        metadata=_label(
+        metadata=described(
             "Mã website (vnp_TmnCode)",
             "Terminal code (vnp_TmnCode)",
             "Mã 8 ký tự VNPAY cấp cho website của đơn vị.",
@@ -64,10 +44,10 @@ class VnpayConfig(Schema):
     hash_secret = fields.String(
         load_default=None,
         allow_none=True,
-        validate=[validate.Length(min=8, max=256), _printable],
+        validate=[validate.Length(min=8, max=256), visible_ascii],
         metadata={
             **SECRET,
-            **_label(
+            **described(
                 "Chuỗi bí mật (vnp_HashSecret)",
                 "Hash secret (vnp_HashSecret)",
                 "Dùng để ký và kiểm tra mọi thông điệp; không bao giờ được hiển thị lại.",
@@ -77,8 +57,8 @@ class VnpayConfig(Schema):
     )
     payment_url = fields.String(
         load_default=SANDBOX_PAYMENT_URL,
-        validate=[validate.Length(max=2000), _url],
-        metadata=_label(
+        validate=[validate.Length(max=2000), https_url, _no_query],
+        metadata=described(
             "Địa chỉ trang thanh toán",
             "Payment page URL",
             "Môi trường thử nghiệm (sandbox) theo mặc định; xem README cho môi trường thật.",
@@ -87,8 +67,8 @@ class VnpayConfig(Schema):
     )
     api_url = fields.String(
         load_default=SANDBOX_API_URL,
-        validate=[validate.Length(max=2000), _url],
-        metadata=_label(
+        validate=[validate.Length(max=2000), https_url, _no_query],
+        metadata=described(
             "Địa chỉ API giao dịch",
             "Transaction API URL",
             "Dùng để hoàn tiền và tra cứu giao dịch (refund, querydr).",
@@ -100,7 +80,7 @@ class VnpayConfig(Schema):
         validate=validate.Regexp(
             r"^[A-Za-z0-9_-]{1,100}$", error="Must be 1-100 letters, digits, '_' or '-'."
         ),
-        metadata=_label(
+        metadata=described(
             "Loại hàng hóa (vnp_OrderType)",
             "Order type (vnp_OrderType)",
             "Mã danh mục hàng hóa theo VNPAY, ví dụ billpayment; mặc định other.",
@@ -113,7 +93,7 @@ class VnpayConfig(Schema):
         validate=validate.Regexp(
             r"^[A-Za-z0-9]{3,20}$", error="Must be 3-20 letters or digits, e.g. VNPAYQR."
         ),
-        metadata=_label(
+        metadata=described(
             "Phương thức thanh toán (vnp_BankCode)",
             "Payment method (vnp_BankCode)",
             "Để trống để người dân tự chọn trên trang VNPAY; VNPAYQR, VNBANK hoặc INTCARD "
@@ -122,23 +102,11 @@ class VnpayConfig(Schema):
             "to choose for them.",
         ),
     )
-    timeout_seconds = fields.Float(
-        load_default=10.0,
-        validate=validate.Range(min=0.1, max=60),
-        metadata=_label(
-            "Thời gian chờ (giây)",
-            "Timeout (seconds)",
-            "Chờ API của VNPAY trả lời tối đa bao lâu.",
-            "How long to wait for VNPay's API to answer.",
-        ),
-    )
+    timeout_seconds = timeout_field("API của VNPAY", "VNPay's API")
 
     @validates_schema
     def _consistent(self, data: dict[str, Any], **kwargs: Any) -> None:
-        if data.get("tmn_code") and not data.get("hash_secret"):
-            raise ValidationError({"hash_secret": ["Required when a terminal code is set."]})
-        if data.get("hash_secret") and not data.get("tmn_code"):
-            raise ValidationError({"tmn_code": ["Required when a hash secret is set."]})
+        required_together(data, "tmn_code", "hash_secret")
 
 
 def is_configured(config: dict[str, Any]) -> bool:
