@@ -8,7 +8,8 @@ from datetime import timedelta
 import pytest
 from sieuapp.core.db import utcnow
 from sieuapp.core.payments.intents import expire_due
-from sqlalchemy import text
+from sieuapp.core.payments.models import IdempotencyKey
+from sqlalchemy import text, update
 
 from .payments_support import buy, pay, plugin, shop_platform
 
@@ -238,3 +239,18 @@ def test_reconciliation_checks_its_period_and_provider(platform):
     )
     assert counter.status_code == 422 and "provider" in counter.get_json()["errors"]
     assert platform.client("official").get(url).status_code == 403
+
+
+def test_keys_are_forgotten_after_a_week(platform):
+    official = platform.client("official")
+    headers = {"Idempotency-Key": "fee-old"}
+    assert official.post("/api/v1/payments", json=FEE, headers=headers).status_code == 201
+    assert official.post("/api/v1/payments", json=FEE, headers=headers).status_code == 201
+    assert count(platform, "payments") == 1
+    eight_days = utcnow() - timedelta(days=8)
+    with platform.context() as session:
+        session.execute(update(IdempotencyKey).values(created_at=eight_days))
+    assert platform.runtime.run_periodic("payments.forget_keys") == 1
+    # A week on, the key is free: the same request is a new payment.
+    assert official.post("/api/v1/payments", json=FEE, headers=headers).status_code == 201
+    assert count(platform, "payments") == 2

@@ -191,3 +191,24 @@ def test_a_plugin_bills_someone_else_only_if_they_let_it_in(platform):
     assert billed.status_code == 201
     mine = platform.client("citizen").get("/api/v1/me/payments").get_json()
     assert [p["id"] for p in mine["payments"]] == [billed.get_json()["id"]]
+
+
+def test_the_payer_lands_on_a_page_that_reads_the_payment_not_the_gateway(platform):
+    citizen = platform.client("citizen")
+    payment = buy(citizen, 45_000).get_json()
+    started = citizen.post(
+        f"/api/v1/payments/{payment['id']}/checkout", json={"provider": "bankx"}
+    ).get_json()
+    back = f"back=http://hue.sieuapp.test/payments/{payment['id']}/done"
+    assert started["redirect_url"].endswith(back)
+    browser = platform.client(None)
+    page = browser.get(f"/payments/{payment['id']}/done?vnpay_result=succeeded")
+    # Whatever the way back claims, the payment is not paid until the provider says so.
+    assert page.status_code == 200
+    assert "Đang chờ xác nhận" in page.get_data(as_text=True)
+    assert "45.000 ₫" in page.get_data(as_text=True)
+    platform.client(None).post("/m/bankx/notify", json={"payment": payment["id"], "amount": 45_000})
+    english = browser.get(f"/payments/{payment['id']}/done?lang=en").get_data(as_text=True)
+    assert "Payment succeeded" in english
+    assert browser.get("/payments/PAY0000000000000000Z/done").status_code == 404
+    assert browser.get("/payments/../done").status_code == 404

@@ -105,6 +105,7 @@ def _register_core(app: Flask, api: web_api.Api) -> None:
     from .notifications.settings_api import blp as notification_settings_blp
     from .payments.admin_api import blp as payments_admin_blp
     from .payments.api import blp as payments_blp
+    from .payments.done_page import blp as payment_pages_blp
     from .payments.receipt import blp as receipts_blp
     from .plugins.api import blp as modules_blp
     from .reports.admin_api import blp as reports_admin_blp
@@ -151,6 +152,7 @@ def _register_core(app: Flask, api: web_api.Api) -> None:
         api.register_blueprint(blueprint)
     app.register_blueprint(cap_blp)
     app.register_blueprint(receipts_blp)
+    app.register_blueprint(payment_pages_blp)
 
 
 def _request_cycle(app: Flask, runtime: Runtime) -> None:

@@ -178,7 +178,7 @@ def _return_url(value: str | None, payment: Payment) -> str:
     """The payer's way back, on this site only: a gateway must never send them elsewhere."""
     own = request.host_url.rstrip("/")
     if value is None:
-        return f"{own}/api/v1/payments/{payment.id}"
+        return f"{own}/payments/{payment.id}/done"
     parts = urlsplit(value)
     if value.startswith("/") and not value.startswith("//"):
         return own + value

@@ -12,18 +12,22 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Callable
+from datetime import timedelta
 from typing import Any
 
 from sieuapp.sdk.errors import InvalidInput, PlatformError
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from ..db import utcnow
 from ..plugins._acting import savepoint_safe
 from .models import IdempotencyKey
 
 HEADER = "Idempotency-Key"
 MAX_LENGTH = 255
+#: How long a key answers for its request: far longer than any client retries one.
+KEPT_FOR = timedelta(days=7)
 
 
 class KeyReused(PlatformError):
@@ -116,3 +120,11 @@ def once(
     claim.response = answer
     session.flush()
     return status, answer, False
+
+
+def forget_old(session: Session) -> int:
+    """Periodic: drop keys older than ``KEPT_FOR``; the same key after that is a new request."""
+    result = session.execute(
+        delete(IdempotencyKey).where(IdempotencyKey.created_at < utcnow() - KEPT_FOR)
+    )
+    return max(result.rowcount or 0, 0)

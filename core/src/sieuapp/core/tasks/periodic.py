@@ -44,7 +44,19 @@ WEBHOOKS_DUE = PeriodicJob("webhooks.deliver_due", 30.0, "sieuapp.core.webhooks.
 #: Unpaid payments past their expiry; a minute late is well inside a gateway's own grace.
 PAYMENTS_EXPIRE = PeriodicJob("payments.expire", 60.0, "sieuapp.core.payments.intents:expire_due")
 
+#: Idempotency keys past their week; hourly keeps the table small without a busy loop.
+IDEMPOTENCY_KEYS = PeriodicJob(
+    "payments.forget_keys", 3600.0, "sieuapp.core.payments.idempotency:forget_old"
+)
+
 
 def core_jobs() -> dict[str, PeriodicJob]:
-    jobs = (REPORTS_SWEEP, NOTIFICATIONS_DUE, NOTIFICATIONS_DIGEST, WEBHOOKS_DUE, PAYMENTS_EXPIRE)
+    jobs = (
+        REPORTS_SWEEP,
+        NOTIFICATIONS_DUE,
+        NOTIFICATIONS_DIGEST,
+        WEBHOOKS_DUE,
+        PAYMENTS_EXPIRE,
+        IDEMPOTENCY_KEYS,
+    )
     return {job.name: job for job in jobs}
