@@ -158,6 +158,7 @@ def routes(services):
         settled = services.payments.settle(
             body["payment"], amount=body["amount"], succeeded=body.get("ok", True),
             provider_ref=body.get("ref", "BX-1"), detail=body.get("detail", ""),
+            fee=body.get("fee", 0),
         )
         return jsonify(outcome=settled.outcome,
                        status=settled.payment.status if settled.payment else None)

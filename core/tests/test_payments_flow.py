@@ -212,3 +212,31 @@ def test_the_payer_lands_on_a_page_that_reads_the_payment_not_the_gateway(platfo
     assert "Payment succeeded" in english
     assert browser.get("/payments/PAY0000000000000000Z/done").status_code == 404
     assert browser.get("/payments/../done").status_code == 404
+
+
+def test_a_providers_fee_is_the_platforms_cost_not_the_payees(platform):
+    citizen = platform.client("citizen")
+    payment = buy(citizen, 200_000).get_json()
+    answer = pay(platform, citizen, payment["id"], fee=2_200)
+    assert answer.get_json()["outcome"] == "applied"
+    seen = citizen.get(f"/api/v1/payments/{payment['id']}").get_json()
+    assert seen["fee"] == 2_200
+    with platform.context() as session:
+        hue = tenant_id(session)
+        # The payee is owed the whole amount; the provider holds it less its fee.
+        assert ledger.balance(session, hue, "payee:mai-linh-hue") == -200_000
+        assert ledger.balance(session, hue, "clearing:bankx") == 197_800
+        assert ledger.balance(session, hue, "fees:bankx") == 2_200
+        assert ledger.imbalance(session, hue) == 0
+
+
+@pytest.mark.parametrize("fee", [-1, 50_000, "100"])
+def test_a_fee_that_cannot_be_is_the_provider_plugins_bug(platform, fee):
+    citizen = platform.client("citizen")
+    payment = buy(citizen, 50_000).get_json()
+    before = counts(platform)
+    answer = pay(platform, citizen, payment["id"], fee=fee)
+    assert answer.status_code == 500
+    assert counts(platform) == before
+    seen = citizen.get(f"/api/v1/payments/{payment['id']}").get_json()
+    assert seen["status"] == "processing"

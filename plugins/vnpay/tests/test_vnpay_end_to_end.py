@@ -10,7 +10,7 @@ from urllib.parse import urlsplit
 
 import requests
 
-from .conftest import open_at_gateway, start
+from .conftest import gateway_config, open_at_gateway, start
 
 
 def choose(gateway, started, action: str) -> str:
@@ -145,3 +145,20 @@ def test_a_refund_goes_back_through_vnpay_and_the_books_agree(
         "ledger_refunded": 50_000,
         "provider_refunded": 50_000,
     }
+
+
+def test_vnpays_fee_is_booked_as_the_platforms_cost(
+    admin_client, citizen_client, live_gateway, configure_plugin
+):
+    config = gateway_config(live_gateway, fee_percent=1.1)
+    assert configure_plugin(config).status_code == 200
+    started = start(admin_client, citizen_client, amount=150_000)
+    open_at_gateway(started)
+    choose(live_gateway, started, "pay")
+    assert payment_of(citizen_client, started)["fee"] == 1_650
+    accounts = admin_client.get("/api/v1/ledger/accounts").get_json()
+    balances = {a["code"]: a["balance"] for a in accounts["accounts"]}
+    assert accounts["imbalance"] == 0
+    assert balances["fees:vnpay"] == 1_650
+    assert balances["clearing:vnpay"] == 150_000 - 1_650
+    assert balances["payee:ubnd-hue"] == -150_000

@@ -44,7 +44,10 @@ def test_the_hosts_default_return_url_is_kept(admin_client, citizen_client, conf
     payment = start(admin_client, citizen_client, return_url=None)
     open_at_gateway(payment)
     response = back(citizen_client, configured.pay(payment.id))
-    assert response.headers["Location"] == (f"/api/v1/payments/{payment.id}?vnpay_result=succeeded")
+    assert response.headers["Location"] == f"/payments/{payment.id}/done?vnpay_result=succeeded"
+    # The host's page reads the payment, not the way back.
+    landed = citizen_client.get(response.headers["Location"])
+    assert "Đang chờ xác nhận" in landed.get_data(as_text=True)
 
 
 def test_anyone_may_come_back(anonymous_client, configured, started):

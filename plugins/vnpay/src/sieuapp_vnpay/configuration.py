@@ -102,6 +102,18 @@ class VnpayConfig(Schema):
             "to choose for them.",
         ),
     )
+    fee_percent = fields.Float(
+        load_default=0.0,
+        validate=validate.Range(min=0, max=10),
+        metadata=described(
+            "Phí VNPAY (%)",
+            "VNPay's fee (%)",
+            "Tỷ lệ phí trong hợp đồng với VNPAY (ví dụ 1,1); ghi vào sổ cái là chi phí của nền "
+            "tảng, đơn vị thụ hưởng vẫn được ghi nhận đủ số tiền.",
+            "The fee rate in the contract with VNPay (for example 1.1); the ledger books it as "
+            "the platform's cost, the payee is still owed the whole amount.",
+        ),
+    )
     timeout_seconds = timeout_field("API của VNPAY", "VNPay's API")
 
     @validates_schema

@@ -47,6 +47,12 @@ def succeeded(params: dict[str, str]) -> bool:
     return params.get("vnp_ResponseCode") == "00" and params.get("vnp_TransactionStatus") == "00"
 
 
+def fee_of(amount: int, config: dict[str, Any]) -> int:
+    """VNPay's fee on ``amount`` at the contract's rate, rounded to the đồng."""
+    basis_points = round(float(config.get("fee_percent") or 0) * 100)
+    return min((amount * basis_points + 5000) // 10000, amount - 1) if amount > 0 else 0
+
+
 def _detail(params: dict[str, str]) -> str:
     # For the payment's history: VNPay's own words, short, never the signature.
     names = ("vnp_ResponseCode", "vnp_TransactionStatus", "vnp_BankCode", "vnp_PayDate")
@@ -72,5 +78,6 @@ def answer(params: dict[str, str] | None, config: dict[str, Any], payments: Paym
         succeeded=succeeded(params),
         provider_ref=params.get("vnp_TransactionNo", ""),
         detail=_detail(params),
+        fee=fee_of(amount, config),
     )
     return RSP_CODES[settlement.outcome]

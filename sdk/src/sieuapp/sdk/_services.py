@@ -201,9 +201,11 @@ class PaymentsService(Protocol):
         succeeded: bool,
         provider_ref: str,
         detail: str = "",
+        fee: int = 0,
     ) -> Settlement:
         """For provider plugins: record what the gateway said of a payment sent to this plugin's
-        provider. Safe to call again with the same word: it is applied once."""
+        provider, and the ``fee`` it keeps of a success. Safe to call again with the same word:
+        it is applied once."""
 
 
 class Services(Protocol):

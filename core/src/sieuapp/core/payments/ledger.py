@@ -21,8 +21,6 @@ from ..db import utcnow
 from .models import LedgerAccount, LedgerEntry, LedgerTransfer
 
 ACCOUNT_KINDS = ("payer", "payee", "clearing", "fees")
-#: The platform's own revenue from fees, one per tenant.
-PLATFORM_FEES = "fees:platform"
 
 
 class LedgerError(ValueError):
@@ -50,6 +48,11 @@ def payee_account(organization_code: str) -> str:
 
 def clearing_account(provider: str) -> str:
     return f"clearing:{provider}"
+
+
+def fees_account(provider: str) -> str:
+    """What the platform paid a provider in fees (an expense: a debit balance)."""
+    return f"fees:{provider}"
 
 
 def _check(transfer_id: str, legs: Sequence[Leg]) -> None:

@@ -31,6 +31,7 @@ class Payment(Base):
     __table_args__ = (
         CheckConstraint("amount > 0", name="amount_positive"),
         CheckConstraint("refunded >= 0 AND refunded <= amount", name="refunded_within_amount"),
+        CheckConstraint("fee >= 0 AND fee < amount", name="fee_within_amount"),
         CheckConstraint(
             "status IN ('requires_payment_method', 'processing', 'succeeded', 'failed',"
             " 'canceled')",
@@ -59,6 +60,8 @@ class Payment(Base):
     status_reason: Mapped[str | None] = mapped_column(String(200), nullable=True)
     provider: Mapped[str | None] = mapped_column(String(40), nullable=True)
     provider_ref: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    #: What the provider kept of the amount (its fee), as it said when settling.
+    fee: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
     refunded: Mapped[int] = mapped_column(BigInteger, default=0)
     metadata_: Mapped[dict[str, Any]] = mapped_column("metadata", JSONType, default=dict)
     created_by: Mapped[str | None] = mapped_column(String(32), nullable=True)
@@ -150,7 +153,7 @@ class LedgerAccount(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id", ondelete="RESTRICT"))
     #: ``payer:<user id>``, ``payee:<organization code>``, ``clearing:<provider>``,
-    #: ``fees:platform``.
+    #: ``fees:<provider>``.
     code: Mapped[str] = mapped_column(String(80))
     kind: Mapped[str] = mapped_column(String(10))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -162,9 +162,13 @@ class PluginPayments:
         succeeded: bool,
         provider_ref: str,
         detail: str = "",
+        fee: int = 0,
     ) -> Settlement:
+        where = f"plugin {self._plugin_id!r}: services.payments.settle"
         if not isinstance(amount, int) or isinstance(amount, bool):
-            raise ValueError(f"plugin {self._plugin_id!r}: settle amount must be whole đồng")
+            raise ValueError(f"{where}: amount must be whole đồng")
+        if not isinstance(fee, int) or isinstance(fee, bool) or not 0 <= fee < max(amount, 1):
+            raise ValueError(f"{where}: fee must be whole đồng, at least 0 and below the amount")
         return settle(
             current_session(),
             current_tenant().id,
@@ -174,4 +178,5 @@ class PluginPayments:
             succeeded=bool(succeeded),
             provider_ref=provider_ref,
             detail=str(detail)[:300],
+            fee=fee,
         )

@@ -40,6 +40,7 @@ def settle(
     succeeded: bool,
     provider_ref: str,
     detail: str = "",
+    fee: int = 0,
 ) -> Settlement:
     """Record a provider's word; ``plugin_id`` None is the platform's counter."""
     payment = locked(session, tenant_id, payment_id)
@@ -59,6 +60,7 @@ def settle(
     payment.provider = provider
     payment.provider_ref = ref
     if succeeded:
+        payment.fee = fee
         payee = payee_code(session, payment)
         posted = [
             ledger.post(session, tenant_id, transfer_id, "capture", legs, payment_id=payment.id)

@@ -42,6 +42,7 @@ class PaymentOut(Schema):
     plugin = fields.String(allow_none=True)
     provider = fields.String(allow_none=True)
     provider_ref = fields.String(allow_none=True)
+    fee = fields.Integer(metadata={"description": "what the provider kept (the platform's cost)"})
     refunded = fields.Integer()
     refundable = fields.Integer()
     metadata = fields.Dict()
@@ -78,6 +79,7 @@ def payment_view(
         "plugin": payment.plugin_id,
         "provider": payment.provider,
         "provider_ref": payment.provider_ref,
+        "fee": payment.fee,
         "refunded": payment.refunded,
         "refundable": payment.amount - payment.refunded if payment.status == "succeeded" else 0,
         "metadata": dict(payment.metadata_ or {}),

@@ -220,6 +220,7 @@ def upgrade() -> None:
         sa.Column("status_reason", sa.String(length=200), nullable=True),
         sa.Column("provider", sa.String(length=40), nullable=True),
         sa.Column("provider_ref", sa.String(length=100), nullable=True),
+        sa.Column("fee", sa.BigInteger(), server_default="0", nullable=False),
         sa.Column("refunded", sa.BigInteger(), nullable=False),
         sa.Column(
             "metadata", sa.JSON().with_variant(postgresql.JSONB(), "postgresql"), nullable=False
@@ -237,6 +238,7 @@ def upgrade() -> None:
         sa.CheckConstraint(
             "refunded >= 0 AND refunded <= amount", name=op.f("ck_payments_refunded_within_amount")
         ),
+        sa.CheckConstraint("fee >= 0 AND fee < amount", name=op.f("ck_payments_fee_within_amount")),
         sa.ForeignKeyConstraint(
             ["payee_id"],
             ["organizations.id"],
