@@ -4,6 +4,7 @@ what VNPay does, and against a server answering what a test chooses for what can
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -23,7 +24,8 @@ def paid_payment(gateway: Simulator, **overrides: Any):
     params = protocol.pay_request(config, info, "https://hue.example.vn/back", "1.2.3.4", "vi")
     requests.get(f"{gateway.payment_url}?{signed_query(params, HASH_SECRET)}", timeout=5)
     number = query_of(gateway.pay(info.id))["vnp_TransactionNo"]
-    return payment(**{**overrides, "status": "succeeded", "provider_ref": number})
+    # The same payment as it was opened: its creation time is VNPay's vnp_CreateDate.
+    return replace(info, status="succeeded", provider_ref=number)
 
 
 def refund(config: dict, info, amount: int, refund_id: str = "RFD0000000000000000001"):
