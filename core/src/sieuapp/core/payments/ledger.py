@@ -114,18 +114,52 @@ def post(
 ) -> bool:
     """Write a balanced transfer; False (nothing written) when ``transfer_id`` is already posted
     with the same legs. Posting an existing id with other legs is a ``LedgerError``."""
-    _check(transfer_id, legs)
-    existing = session.get(LedgerTransfer, transfer_id)
-    if existing is not None:
-        if existing.tenant_id != tenant_id or _legs_of(session, transfer_id) != sorted(
-            (leg.account, leg.amount) for leg in legs
+    posted = post_many(
+        session,
+        tenant_id,
+        [(transfer_id, legs)],
+        kind,
+        payment_id=payment_id,
+        refund_id=refund_id,
+        description=description,
+    )
+    return bool(posted)
+
+
+def post_many(
+    session: Session,
+    tenant_id: int,
+    transfers: Sequence[tuple[str, Sequence[Leg]]],
+    kind: str,
+    *,
+    payment_id: str | None = None,
+    refund_id: str | None = None,
+    description: str = "",
+) -> list[str]:
+    """Write several balanced transfers of one cause in a few statements; returns the ids
+    written (those already posted with the same legs are skipped, as ``post`` does)."""
+    for transfer_id, legs in transfers:
+        _check(transfer_id, legs)
+    wanted = [transfer_id for transfer_id, _ in transfers]
+    existing = {
+        row.id: row.tenant_id
+        for row in session.execute(
+            select(LedgerTransfer.id, LedgerTransfer.tenant_id).where(LedgerTransfer.id.in_(wanted))
+        )
+    }
+    for transfer_id, legs in transfers:
+        if transfer_id in existing and (
+            existing[transfer_id] != tenant_id
+            or _legs_of(session, transfer_id) != sorted((leg.account, leg.amount) for leg in legs)
         ):
             raise LedgerError(f"transfer {transfer_id} was posted with other legs")
-        return False
-    ids = account_ids(session, tenant_id, [leg.account for leg in legs])
+    new = [(transfer_id, legs) for transfer_id, legs in transfers if transfer_id not in existing]
+    if not new:
+        return []
+    ids = account_ids(session, tenant_id, [leg.account for _, legs in new for leg in legs])
     now = utcnow()
-    # Entries first, then the transfer row: its trigger seals them (balanced, two legs or more),
-    # and the entries' deferred foreign key makes sure none outlives a rolled-back transfer.
+    # Entries first, then the transfer rows: their trigger seals them (balanced, two legs or
+    # more), and the entries' deferred foreign key makes sure none outlives a rolled-back one.
     session.execute(
         insert(LedgerEntry),
         [
@@ -135,21 +169,26 @@ def post(
                 "amount": leg.amount,
                 "created_at": now,
             }
+            for transfer_id, legs in new
             for leg in legs
         ],
     )
     session.execute(
-        insert(LedgerTransfer).values(
-            id=transfer_id,
-            tenant_id=tenant_id,
-            kind=kind,
-            payment_id=payment_id,
-            refund_id=refund_id,
-            description=description[:500],
-            created_at=now,
-        )
+        insert(LedgerTransfer),
+        [
+            {
+                "id": transfer_id,
+                "tenant_id": tenant_id,
+                "kind": kind,
+                "payment_id": payment_id,
+                "refund_id": refund_id,
+                "description": description[:500],
+                "created_at": now,
+            }
+            for transfer_id, _ in new
+        ],
     )
-    return True
+    return [transfer_id for transfer_id, _ in new]
 
 
 def balance(session: Session, tenant_id: int, code: str) -> int:

@@ -108,16 +108,14 @@ def complete(session: Session, payment: Payment, refund: Refund, result: RefundR
         event(session, payment, "refund_failed", payment.provider, refund=refund.id)
         return
     payee = payee_code(session, payment)
-    for transfer_id, legs in postings.refund(payment, refund, payee, payment.provider or "counter"):
-        ledger.post(
-            session,
-            payment.tenant_id,
-            transfer_id,
-            "refund",
-            legs,
-            payment_id=payment.id,
-            refund_id=refund.id,
-        )
+    ledger.post_many(
+        session,
+        payment.tenant_id,
+        postings.refund(payment, refund, payee, payment.provider or "counter"),
+        "refund",
+        payment_id=payment.id,
+        refund_id=refund.id,
+    )
     refund.status = "succeeded"
     payment.refunded += refund.amount
     event(session, payment, "refunded", payment.provider, refund=refund.id, amount=refund.amount)

@@ -62,11 +62,14 @@ def settle(
     if succeeded:
         payment.fee = fee
         payee = payee_code(session, payment)
-        posted = [
-            ledger.post(session, tenant_id, transfer_id, "capture", legs, payment_id=payment.id)
-            for transfer_id, legs in postings.capture(payment, payee, provider)
-        ]
-        if not any(posted):
+        posted = ledger.post_many(
+            session,
+            tenant_id,
+            postings.capture(payment, payee, provider),
+            "capture",
+            payment_id=payment.id,
+        )
+        if not posted:
             # Captured by a transaction this one's lock did not see (it is the safety net,
             # not the plan): the first word was applied, this one is a repeat.
             return Settlement(Settlement.ALREADY_SETTLED, info(session, payment))
