@@ -107,3 +107,23 @@ def test_quick_alerts_run_prints_publish_inbox_and_push_measures() -> None:
         assert low - 0.01 <= ratio <= high + 0.01, row
     # Nothing else is measured when only the alerts are asked for.
     assert "plugin_route" not in done.stdout and "report_" not in done.stdout
+
+
+PAYMENT_ROW = re.compile(
+    rf"^payments_settled\s+payments/s\s+3 tx each\s+(?P<sieuapp>{NUMBER})\s+(?P<baseline>{NUMBER})"
+    rf"\s+(?P<ratio>{NUMBER})\s+-\s+-$"
+)
+
+
+@pytest.mark.slow
+def test_quick_payments_run_prints_the_rate_against_bare_inserts() -> None:
+    done = _bench("--only", "payments", "--quick")
+    assert done.returncode == 0, done.stdout + done.stderr
+    [row] = [m.groupdict() for m in map(PAYMENT_ROW.match, done.stdout.splitlines()) if m]
+    sieuapp, baseline, ratio = (float(row[k]) for k in ("sieuapp", "baseline", "ratio"))
+    assert sieuapp > 0 and baseline > 0, row
+    low = (sieuapp - 0.05) / (baseline + 0.05)
+    high = (sieuapp + 0.05) / max(baseline - 0.05, 1e-9)
+    assert low - 0.01 <= ratio <= high + 0.01, row
+    assert "payments database:" in done.stdout
+    assert "plugin_route" not in done.stdout and "alert_" not in done.stdout
