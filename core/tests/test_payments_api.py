@@ -98,6 +98,10 @@ def test_staff_ask_only_for_their_own_organization(platform):
     # Each sees the payments to their own organizations.
     assert platform.client("official").get("/api/v1/payments").get_json()["total"] == 1
     assert partner.get("/api/v1/payments").get_json()["total"] == 0
+    by_payee = admin.get("/api/v1/payments", query_string={"payee": "so-xay-dung"}).get_json()
+    assert by_payee["total"] == 1
+    other = admin.get("/api/v1/payments", query_string={"payee": "huewaco"}).get_json()
+    assert other["total"] == 0
     assert admin.get("/api/v1/ledger/accounts").status_code == 200
     assert partner.get("/api/v1/ledger/accounts").status_code == 403
 

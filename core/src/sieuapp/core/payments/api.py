@@ -12,7 +12,7 @@ from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 from sieuapp.sdk import text
 from sieuapp.sdk.errors import Conflict, Forbidden, InvalidInput
-from sqlalchemy import or_
+from sqlalchemy import select
 
 from ..db import current_session
 from ..db.paging import paged
@@ -243,8 +243,11 @@ def cancel(payment_id: str) -> Response:
 
 def _payee_managed(principal: Principal, code: str) -> None:
     session = current_session()
-    organization = session.query(Organization).filter_by(tenant_id=principal.tenant_id, code=code)
-    found = organization.first()
+    found = session.scalar(
+        select(Organization).where(
+            Organization.tenant_id == principal.tenant_id, Organization.code == code
+        )
+    )
     if found is None:
         raise InvalidInput("payee", {"payee": ["No such organization in this province."]})
     if not access.is_admin(principal) and found.id not in access.staff_orgs(principal):
@@ -299,11 +302,10 @@ def list_payments(query: dict[str, Any]) -> dict[str, Any]:
         condition.append(Payment.provider == query["provider"])
     if "payee" in query:
         condition.append(
-            or_(
-                Payment.payee_id.in_(
-                    session.query(Organization.id).filter_by(
-                        tenant_id=principal.tenant_id, code=query["payee"]
-                    )
+            Payment.payee_id.in_(
+                select(Organization.id).where(
+                    Organization.tenant_id == principal.tenant_id,
+                    Organization.code == query["payee"],
                 )
             )
         )
