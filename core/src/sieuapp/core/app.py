@@ -30,7 +30,7 @@ from .web.nul import refuse_nul_input
 from .web.sessions import LazyCookieSessionInterface
 
 #: The SDK API this host implements; plugins outside their ``sdk_api`` range are refused.
-SDK_API = Version("1.4")
+SDK_API = Version("1.5")
 log = logging.getLogger("sieuapp")
 
 

@@ -45,7 +45,7 @@ from ._text import LANGUAGES, LocalizedText, text
 from .hookspecs import hookimpl
 
 #: The SDK API this distribution defines; plugins state the range they support in ``sdk_api``.
-API_VERSION = "1.4"
+API_VERSION = "1.5"
 
 #: Marks a config field whose value the host never returns: ``fields.String(metadata=SECRET)``.
 SECRET = {"secret": True}

@@ -37,6 +37,9 @@ class UserInfo:
     scopes: frozenset[str] = frozenset()
     #: 0 self-registered, 1 phone verified, 2 identity verified (eKYC against a national ID).
     assurance_level: int = 0
+    #: Codes of the tenant's active organizations the user holds a role in (SDK API 1.5):
+    #: a partner's staff act for their company through this.
+    organizations: frozenset[str] = frozenset()
 
     def has_role(self, *roles: str) -> bool:
         return bool(self.roles.intersection(roles))
@@ -149,6 +152,19 @@ class ReportsService(Protocol):
         """Move a report this plugin handles to ``in_progress``, ``info_requested``, ``resolved``
         (``note`` is the public answer) or ``rejected`` (``note`` is the reason); a repeated
         ``update_id`` is answered with the report, not applied twice."""
+
+    def file(
+        self,
+        category: str,
+        description: str,
+        *,
+        lat: float | None = None,
+        lon: float | None = None,
+        address: str | None = None,
+        attributes: Mapping[str, Any] | None = None,
+    ) -> ReportInfo:
+        """File a report as the caller in one of this plugin's own categories; the pipeline
+        routes it to the category's organization (SDK API 1.5)."""
 
 
 class NotifyService(Protocol):

@@ -55,6 +55,7 @@ class _Identity:
             claims=released_claims(user, granted),
             scopes=granted,
             assurance_level=user.assurance_level or 0,
+            organizations=_organization_codes(user.id, tenant_id),
         )
 
     def current_user(self) -> UserInfo | None:
@@ -94,6 +95,21 @@ class _Identity:
             )
         ) | {"anonymous", "citizen"}
         return self._info(user, roles, tenant.id)
+
+
+def _organization_codes(user_id: str, tenant_id: int) -> frozenset[str]:
+    return frozenset(
+        current_session().scalars(
+            select(OrganizationRow.code)
+            .join(RoleAssignment, RoleAssignment.organization_id == OrganizationRow.id)
+            .where(
+                RoleAssignment.user_id == user_id,
+                RoleAssignment.tenant_id == tenant_id,
+                OrganizationRow.tenant_id == tenant_id,
+                OrganizationRow.active.is_(True),
+            )
+        )
+    )
 
 
 class _Tenancy:
@@ -284,6 +300,55 @@ class _Reports:
             plugin_id=self._plugin_id,
         )
         lifecycle.transition(session, report, action, actor, note=note, external_id=external_id)
+        return report_info(session, report)
+
+    def file(
+        self,
+        category: str,
+        description: str,
+        *,
+        lat: float | None = None,
+        lon: float | None = None,
+        address: str | None = None,
+        attributes: Mapping[str, Any] | None = None,
+    ) -> ReportInfo:
+        from ..reports.access import actor_of
+        from ..reports.models import ReportCategory
+        from ..reports.plugin_bridge import report_info
+        from ..reports.submit import create_report
+
+        principal = current_principal()
+        if principal is None:
+            raise Unauthorized("Sign in first.")
+        session = current_session()
+        # Only the plugin's own active categories: a plugin files what its partner handles,
+        # never into an agency's queue under the citizen's name.
+        own = session.scalar(
+            select(ReportCategory.id).where(
+                ReportCategory.tenant_id == current_tenant().id,
+                ReportCategory.code == category,
+                ReportCategory.source == self._plugin_id,
+                ReportCategory.active.is_(True),
+            )
+        )
+        if own is None:
+            raise InvalidInput(
+                f"Plugin {self._plugin_id!r} has no active report category {category!r}.",
+                {"category": [f"Not one of plugin {self._plugin_id!r}'s categories."]},
+            )
+        report = create_report(
+            session,
+            current_tenant().id,
+            actor_of(principal),
+            category_code=category,
+            description=description,
+            channel="app",
+            lat=lat,
+            lon=lon,
+            address=address,
+            attributes=dict(attributes or {}),
+            fields={"category_code": "category"},
+        )
         return report_info(session, report)
 
 
