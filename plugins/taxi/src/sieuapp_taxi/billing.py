@@ -31,6 +31,10 @@ def pay(services: Services, ride: Ride) -> dict[str, Any]:
     if ride.paid_at is not None:
         raise Conflict(say(texts.ALREADY_PAID), {"method": [say(texts.ALREADY_PAID)]})
     if method == "cash":
+        if ride.payment_id is not None and services.payments.get(ride.payment_id).status in OPEN:
+            # Never both: the in-app payment the rider started is cancelled (Conflict if it
+            # was paid meanwhile, and then the ride is paid).
+            services.payments.cancel(ride.payment_id)
         ride.payment_method = "cash"
         return {"method": "cash", "payment": None}
     assert ride.fare is not None and ride.firm is not None

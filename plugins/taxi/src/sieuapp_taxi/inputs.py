@@ -62,12 +62,14 @@ class Body:
             return None
         return cleaned or None
 
-    def whole(self, name: str, low: int, high: int, default: int | None = None) -> int | None:
-        value = self.data.get(name, default)
+    def whole(
+        self, name: str, low: int, high: int, message: texts.LocalizedText = texts.WHOLE_DONG
+    ) -> int | None:
+        value = self.data.get(name)
         if value is None:
             return None
         if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
-            self.fail(name, say(texts.WHOLE_DONG, low=low, high=high))
+            self.fail(name, say(message, low=low, high=high))
             return None
         return value
 

@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sieuapp.sdk import Services
-from sieuapp.sdk.errors import InvalidInput
+from sieuapp.sdk.errors import NotFound, PlatformError
 from sqlalchemy import select
 
 from . import texts
@@ -29,12 +29,13 @@ def provider_id(tenant_slug: str, firm: str) -> str:
 
 def hour(raw: str | None) -> datetime:
     """``end_time=YYYY-MM-DDTHH``: an hour in UTC that has already ended."""
+    # MDS answers a missing or malformed hour with 400 and an hour not yet over with 404.
     try:
         start = datetime.strptime(raw or "", "%Y-%m-%dT%H").replace(tzinfo=UTC)
     except ValueError:
-        raise InvalidInput(say(texts.END_TIME), {"end_time": [say(texts.END_TIME)]}) from None
+        raise PlatformError(say(texts.END_TIME), {"end_time": [say(texts.END_TIME)]}) from None
     if start + timedelta(hours=1) > utcnow():
-        raise InvalidInput(say(texts.END_TIME), {"end_time": [say(texts.END_TIME)]})
+        raise NotFound(say(texts.END_TIME), {"end_time": [say(texts.END_TIME)]})
     return start
 
 
@@ -74,8 +75,9 @@ def _trip(tenant_slug: str, ride: Ride, devices: dict[int, str]) -> dict[str, An
         "quoted_trip_start_time": _ms(ride.quoted_pickup_at or ride.reserved_at),
         "dispatch_time": _ms(ride.reserved_at),
         "requested_trip_start_location": {"lat": ride.pickup_lat, "lng": ride.pickup_lon},
-        "driver_id": str(ride.driver_id),
     }
+    if ride.driver_id is not None:
+        attributes["driver_id"] = str(ride.driver_id)
     if ride.pickup_address:
         attributes["pickup_address"] = ride.pickup_address[:255]
     if ride.dropoff_address:

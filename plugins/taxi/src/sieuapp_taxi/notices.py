@@ -29,7 +29,7 @@ def offered(services: Services, driver: Driver, offer: Offer, seconds: int) -> N
         "taxi.offer",
         texts.OFFER_TITLE,
         _fill(texts.OFFER_BODY, metres=offer.distance_m, seconds=seconds),
-        link="/m/taxi/driver/offer",
+        link="/m/taxi/driver",
         data={"ride_id": offer.ride_id, "offer_id": offer.id},
     )
 

@@ -6,8 +6,9 @@ from __future__ import annotations
 from typing import Any
 
 from sieuapp.sdk import Erasure, Services
-from sqlalchemy import delete, select, update
+from sqlalchemy import select
 
+from . import dispatch
 from .models import Driver, Offer, Ride
 
 
@@ -60,6 +61,10 @@ def erase(services: Services, tenant_id: int, user_id: str) -> Erasure:
         ride.pickup_address = ride.dropoff_address = ride.rating_comment = None
         ride.pickup_lat, ride.pickup_lon = round(ride.pickup_lat, 3), round(ride.pickup_lon, 3)
         ride.dropoff_lat, ride.dropoff_lon = round(ride.dropoff_lat, 3), round(ride.dropoff_lon, 3)
+        if ride.start_lat is not None and ride.start_lon is not None:
+            ride.start_lat, ride.start_lon = round(ride.start_lat, 3), round(ride.start_lon, 3)
+        if ride.end_lat is not None and ride.end_lon is not None:
+            ride.end_lat, ride.end_lon = round(ride.end_lat, 3), round(ride.end_lon, 3)
     driver = session.scalar(
         select(Driver).where(Driver.tenant_id == tenant_id, Driver.user_id == user_id)
     )
@@ -74,8 +79,21 @@ def erase(services: Services, tenant_id: int, user_id: str) -> Erasure:
             "kept without your identity for the province's transport statistics"
         )
     if driver is not None:
-        session.execute(update(Ride).where(Ride.driver_id == driver.id).values(driver_id=None))
-        session.execute(delete(Offer).where(Offer.driver_id == driver.id))
-        session.delete(driver)
-        erased.append("hồ sơ tài xế / driver record")
+        # A ride waiting on this driver's answer goes to the next driver now; past rides keep
+        # the driver's number (no name, no phone) for the firm's accounts and MDS.
+        for offer in session.scalars(
+            select(Offer).where(Offer.driver_id == driver.id, Offer.outcome == "pending")
+        ):
+            ride = session.get(Ride, offer.ride_id)
+            if (
+                dispatch.close_offer(session, offer, "withdrawn")
+                and ride
+                and ride.state == "requested"
+            ):
+                dispatch.offer_next(services, ride)
+        driver.name, driver.phone, driver.active, driver.status = "—", "", False, "offline"
+        driver.lat = driver.lon = driver.cell = driver.position_at = None
+        erased.append(
+            "hồ sơ tài xế: họ tên, số điện thoại, vị trí / driver record: name, phone, position"
+        )
     return Erasure(erased=erased, kept=kept)

@@ -255,7 +255,7 @@ def start(services: Services, driver: Driver, ride: Ride) -> None:
 
 def end(services: Services, driver: Driver, ride: Ride) -> None:
     body = Body({"distance_m"})
-    meter = body.whole("distance_m", 0, LONGEST_RIDE_M)
+    meter = body.whole("distance_m", 0, LONGEST_RIDE_M, texts.METRES)
     body.check()
     _must_be(ride, ("on_trip",), "end")
     now = utcnow()

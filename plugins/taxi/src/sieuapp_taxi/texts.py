@@ -94,6 +94,7 @@ NOT_CASH = text("Khách không chọn trả tiền mặt.", "The rider did not c
 END_TIME = text(
     "Một giờ UTC đã qua, dạng YYYY-MM-DDTHH.", "An hour in UTC that has passed, as YYYY-MM-DDTHH."
 )
+METRES = text("Số mét từ {low} đến {high}.", "Metres from {low} to {high}.")
 DATE = text("Một ngày dạng YYYY-MM-DD.", "A date as YYYY-MM-DD.")
 POINTS = text("Từ 1 đến {limit} vị trí.", "From 1 to {limit} positions.")
 AT = text(

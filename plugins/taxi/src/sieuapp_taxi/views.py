@@ -11,6 +11,7 @@ from sieuapp.sdk.errors import NotFound
 from sqlalchemy import select
 
 from . import access, billing, driving, feedback, fleet, mds, rides, stats, texts
+from .inputs import Body
 from .models import Driver, Offer, Ride, Vehicle
 from .texts import say
 
@@ -219,9 +220,7 @@ def _firm(services: Services) -> Blueprint:
         row = fleet.firm_vehicle(services.db.session, tenant_id(), firm, vehicle_id)
         if row is None:
             raise NotFound(say(texts.NO_VEHICLE, vehicle=vehicle_id))
-        fleet.set_active(
-            services, row, (request.get_json(silent=True) or {}).get("active"), "vehicle"
-        )
+        fleet.set_active(services, row, Body({"active"}).data.get("active"), "vehicle")
         return jsonify(fleet.vehicle_view(row))
 
     @bp.get("/drivers")
@@ -240,9 +239,7 @@ def _firm(services: Services) -> Blueprint:
         row = services.db.session.get(Driver, driver_id)
         if row is None or row.tenant_id != tenant_id() or row.firm != firm:
             raise NotFound(say(texts.NOT_DRIVER))
-        fleet.set_active(
-            services, row, (request.get_json(silent=True) or {}).get("active"), "driver"
-        )
+        fleet.set_active(services, row, Body({"active"}).data.get("active"), "driver")
         return jsonify(fleet.driver_view(row))
 
     @bp.get("/rides")
