@@ -4,7 +4,9 @@ Prints requests/s of a plugin route and of ``/api/v1/modules`` (50 plugins insta
 enabled) against bare Flask apps answering the same bytes, called directly through WSGI and
 over HTTP on loopback, and the time to load 50 plugins; then the report pipeline: reports
 accepted per second against bare inserts of the same rows, and the latency of the Open311 list
-of 1000 requests against bare Flask serving the same bytes. See bench/README.md."""
+of 1000 requests against bare Flask serving the same bytes. Alerts (``--only alerts``) and the
+taxi plugin's nearest-driver matching (``--only taxi``) run only when asked. See
+bench/README.md."""
 
 from __future__ import annotations
 
@@ -13,6 +15,7 @@ import cProfile
 import io
 import json
 import pstats
+import re
 import statistics
 import subprocess
 import sys
@@ -21,7 +24,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import _alerts, _http, _payments, _reports, _wsgi
+from . import _alerts, _http, _payments, _reports, _taxi, _wsgi
 from ._fixture import (
     HOST,
     MODULES_PATH,
@@ -82,9 +85,10 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument(
         "--only",
-        choices=("host", "reports", "alerts", "payments"),
-        help="run one part: the plugin host measures, the report pipeline's or the alerts' "
-        "(alerts run only when asked: they fill a million users)",
+        choices=("host", "reports", "alerts", "payments", "taxi"),
+        help="run one part: the plugin host measures, the report pipeline's, the alerts' "
+        "(only when asked: they fill a million users), payments' or the taxi plugin's "
+        "nearest-driver matching (only when asked: it fills 100,000 drivers)",
     )
     args = parser.parse_args(argv)
     if not 1 <= args.plugins <= 100:
@@ -105,6 +109,10 @@ def main(argv: list[str] | None = None) -> int:
             details += lines
         if args.only is None or args.only == "payments":
             more, lines = _payments_run(Path(tmp), args.database_url, args.quick)
+            rows += more
+            details += lines
+        if args.only == "taxi":
+            more, lines = _taxi_run(Path(tmp), args.database_url, args.quick)
             rows += more
             details += lines
     print()
@@ -309,6 +317,57 @@ def _payments_run(tmp: Path, given_url: str | None, quick: bool) -> tuple[list[R
         "transactions; the ratio is the share of the bare rate the platform keeps.",
     ]
     return rows, details
+
+
+def _taxi_run(tmp: Path, given_url: str | None, quick: bool) -> tuple[list[Row], list[str]]:
+    url, own = _reports.database_url(given_url, tmp / "taxi" / "taxi.sqlite3")
+    effort = _taxi.QUICK if quick else _taxi.FULL
+    note("creating a platform for the taxi plugin's matching (plugin taxi installed)")
+    bench = _taxi.TaxiBench(tmp / "taxi", url, effort)
+    try:
+        database = dict(environment(bench.engine, own))["database"]
+        counts = ", ".join(f"{count:,}" for count in effort.counts)
+        note(f"nearest() against a primary-key select, {counts} drivers")
+        rows = bench.rows()
+        plan = re.sub(r"'\{[^}]{60,}\}'", _elided, bench.plan())
+    finally:
+        bench.close()
+    details = [
+        "",
+        f"taxi database: {database}",
+        f"taxi_nearest: sieuapp_taxi.matching.nearest (a {_taxi.SEATS}-seat car of "
+        f"{' or '.join(_taxi.FIRMS)}, within {_taxi.RADIUS_M:,} m of a pickup near Huế's "
+        f"centre, position newer than {_taxi.FRESH_S} s) against a primary-key select of one "
+        "driver's id and position, in the same session; the ratio is how many times longer "
+        "matching takes.",
+    ]
+    for count in effort.counts:
+        found, entries, returned = bench.found[count]
+        details.append(
+            f"  {count:,} drivers, per call on average: {entries:,.0f} index entries in the "
+            f"pickup's grid cells, {returned:,.0f} rows returned (fresh, of the firms) whose "
+            f"distance Python computes, {found:.1f} candidates kept (at most 10)"
+        )
+    details.append(f"  plan at {effort.counts[-1]:,} drivers: {plan}")
+    if _taxi.TARGET_DRIVERS in bench.timed:
+        median, p95 = bench.timed[_taxi.TARGET_DRIVERS]
+        verdict = "met" if median < _taxi.TARGET_MS else "not met"
+        details.append(
+            f"taxi target: nearest() under {_taxi.TARGET_MS:g} ms at "
+            f"{_taxi.TARGET_DRIVERS:,} drivers: median {median:.2f} ms ({verdict}), "
+            f"p95 {p95:.2f} ms ({'met' if p95 < _taxi.TARGET_MS else 'not met'})"
+        )
+    else:
+        details.append(
+            f"taxi target: nearest() under {_taxi.TARGET_MS:g} ms at "
+            f"{_taxi.TARGET_DRIVERS:,} drivers: not measured in a quick run"
+        )
+    return rows, details
+
+
+def _elided(match: re.Match[str]) -> str:
+    """A long array literal of a plan (the grid cells) as its length."""
+    return f"'{{{match[0].count(',') + 1} values}}'"
 
 
 def _alerts_run(tmp: Path, given_url: str | None, quick: bool) -> tuple[list[Row], list[str]]:

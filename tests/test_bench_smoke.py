@@ -127,3 +127,36 @@ def test_quick_payments_run_prints_the_rate_against_bare_inserts() -> None:
     assert low - 0.01 <= ratio <= high + 0.01, row
     assert "payments database:" in done.stdout
     assert "plugin_route" not in done.stdout and "alert_" not in done.stdout
+
+
+TAXI_ROW = re.compile(
+    rf"^taxi_nearest\s+(?P<unit>ms median|ms p95)\s+(?P<how>[\d,]+ drivers)"
+    rf"\s+(?P<sieuapp>{NUMBER})\s+(?P<baseline>{NUMBER})\s+(?P<ratio>{NUMBER})\s+-\s+-$"
+)
+
+
+@pytest.mark.slow
+def test_quick_taxi_run_prints_matching_against_a_primary_key_select() -> None:
+    done = _bench("--only", "taxi", "--quick")
+    assert done.returncode == 0, done.stdout + done.stderr
+    rows = {
+        (m["unit"], m["how"]): m.groupdict()
+        for m in map(TAXI_ROW.match, done.stdout.splitlines())
+        if m
+    }
+    assert set(rows) == {
+        (unit, how) for unit in ("ms median", "ms p95") for how in ("120 drivers", "2,000 drivers")
+    }, done.stdout
+    for row in rows.values():
+        sieuapp, baseline, ratio = (float(row[k]) for k in ("sieuapp", "baseline", "ratio"))
+        # A primary-key select may print as 0.0 ms on a fast machine; the ratio is of the
+        # unrounded times, so it must be positive and within what the printed numbers allow.
+        assert sieuapp > 0 and ratio > 0, row
+        low = (sieuapp - 0.05) / (baseline + 0.05)
+        high = (sieuapp + 0.05) / max(baseline - 0.05, 1e-9)
+        assert low - 0.01 <= ratio <= high + 0.01, row
+    assert "taxi database:" in done.stdout
+    # The target is reported, never asserted: a quick run does not reach 10,000 drivers.
+    assert "taxi target: nearest() under 1 ms at 10,000 drivers" in done.stdout
+    assert "plugin_route" not in done.stdout and "alert_" not in done.stdout
+    assert "payments_" not in done.stdout and "reports_" not in done.stdout
