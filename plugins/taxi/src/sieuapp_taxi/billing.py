@@ -17,10 +17,6 @@ from .texts import say
 OPEN = ("requires_payment_method", "processing")
 
 
-def _fill(message: texts.LocalizedText, **values: object) -> texts.LocalizedText:
-    return texts.text(message.vi.format(**values), message.en.format(**values))
-
-
 def pay(services: Services, ride: Ride) -> dict[str, Any]:
     body = Body({"method"})
     method = body.choice("method", ("platform", "cash"))
@@ -48,7 +44,7 @@ def pay(services: Services, ride: Ride) -> dict[str, Any]:
         ride.payment_attempt += 1  # the last one failed or was cancelled: a new one
     payment = services.payments.create(
         ride.fare,
-        _fill(texts.PAYMENT_PURPOSE, firm=ride.firm, ride=ride.id[:8]),
+        texts.fill(texts.PAYMENT_PURPOSE, firm=ride.firm, ride=ride.id[:8]),
         ride.firm,
         metadata={"ride_id": ride.id},
         # One payment per attempt, however often the app retries the request.

@@ -9,11 +9,11 @@ from sieuapp.sdk import Services
 from sieuapp.sdk.errors import Conflict
 from sqlalchemy import select
 
-from . import dispatch, fleet, texts
+from . import fleet, rides, texts
 from .access import require_location
 from .geo import cell_of, distance_m
 from .inputs import Body, coordinate
-from .models import Driver, Ride, utcnow
+from .models import Driver, Offer, Ride, utcnow
 from .texts import say
 
 MAX_POINTS = 100
@@ -58,14 +58,10 @@ def go_offline(services: Services, driver: Driver) -> None:
     if driver.status == "offered":
         # Going offline with an offer on the screen is a decline: the ride moves on now.
         offer = services.db.session.scalar(
-            select(dispatch.Offer).where(
-                dispatch.Offer.driver_id == driver.id, dispatch.Offer.outcome == "pending"
-            )
+            select(Offer).where(Offer.driver_id == driver.id, Offer.outcome == "pending")
         )
         if offer is not None:
-            from .rides import decline
-
-            decline(services, driver, offer.id)
+            rides.decline(services, driver, offer.id)
     driver.status, driver.ride_id = "offline", None
 
 

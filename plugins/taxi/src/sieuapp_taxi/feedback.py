@@ -34,10 +34,7 @@ def categories(services: Services) -> list[ReportCategory]:
     return [
         ReportCategory(
             code=category_code(code),
-            name=text(
-                texts.COMPLAINT_CATEGORY.vi.format(firm=org.name),
-                texts.COMPLAINT_CATEGORY.en.format(firm=org.name),
-            ),
+            name=texts.fill(texts.COMPLAINT_CATEGORY, firm=org.name),
             description=texts.COMPLAINT_DESCRIPTION,
             organization=code,
             group=texts.TRANSPORT,

@@ -10,10 +10,6 @@ from .fleet import shown_plate
 from .models import Driver, Offer, Ride, Vehicle
 
 
-def _fill(message: texts.LocalizedText, **values: object) -> texts.LocalizedText:
-    return texts.text(message.vi.format(**values), message.en.format(**values))
-
-
 def _plate(services: Services, vehicle_id: int | None) -> str:
     vehicle = services.db.session.get(Vehicle, vehicle_id) if vehicle_id else None
     return shown_plate(vehicle.plate) if vehicle is not None else "?"
@@ -28,7 +24,7 @@ def offered(services: Services, driver: Driver, offer: Offer, seconds: int) -> N
         driver.user_id,
         "taxi.offer",
         texts.OFFER_TITLE,
-        _fill(texts.OFFER_BODY, metres=offer.distance_m, seconds=seconds),
+        texts.fill(texts.OFFER_BODY, metres=offer.distance_m, seconds=seconds),
         link="/m/taxi/driver",
         data={"ride_id": offer.ride_id, "offer_id": offer.id},
     )
@@ -41,7 +37,7 @@ def assigned(services: Services, ride: Ride, driver: Driver, minutes: int) -> No
         ride.rider_id,
         "taxi.driver_assigned",
         texts.ASSIGNED_TITLE,
-        _fill(
+        texts.fill(
             texts.ASSIGNED_BODY,
             driver=driver.name,
             plate=_plate(services, ride.vehicle_id),
@@ -59,7 +55,7 @@ def arrived(services: Services, ride: Ride) -> None:
         ride.rider_id,
         "taxi.driver_arrived",
         texts.ARRIVED_TITLE,
-        _fill(texts.ARRIVED_BODY, plate=_plate(services, ride.vehicle_id)),
+        texts.fill(texts.ARRIVED_BODY, plate=_plate(services, ride.vehicle_id)),
         link=_link(ride),
         data={"ride_id": ride.id},
     )
@@ -85,7 +81,7 @@ def driver_cancelled(services: Services, ride: Ride, reason: str) -> None:
         ride.rider_id,
         "taxi.cancelled",
         texts.CANCELLED_TITLE,
-        _fill(texts.CANCELLED_BODY, reason=reason),
+        texts.fill(texts.CANCELLED_BODY, reason=reason),
         link=_link(ride),
         data={"ride_id": ride.id},
     )

@@ -13,6 +13,11 @@ def language() -> str:
     return request.accept_languages.best_match(LANGUAGES, default="vi") or "vi"
 
 
+def fill(message: LocalizedText, **values: object) -> LocalizedText:
+    """Both languages of ``message`` with ``values`` put in, for a text stored or sent on."""
+    return text(message.vi.format(**values), message.en.format(**values))
+
+
 def say(message: LocalizedText, **values: object) -> str:
     said = message.get(language())
     return said.format(**values) if values else said
