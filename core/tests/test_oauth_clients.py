@@ -180,22 +180,23 @@ def test_find_client_refuses_unknown_and_disabled_clients(platform):
 
 def test_the_cli_install_prints_the_client_secret_once(tmp_path: Path, monkeypatch):
     site = tmp_path / "site"
-    write_distribution(site, "taxi", PLUGIN)
+    # Not "taxi": the CLI sees every installed distribution, and the real taxi plugin is one.
+    write_distribution(site, "xeom", PLUGIN.replace('id="taxi"', 'id="xeom"'))
     monkeypatch.syspath_prepend(str(site))
     env = {
         "SIEUAPP_DATABASE_URL": empty_database_url(tmp_path / "cli.sqlite3"),
         "SIEUAPP_INSTANCE_PATH": str(tmp_path / "instance"),
-        "SIEUAPP_PLUGINS": "taxi",
+        "SIEUAPP_PLUGINS": "xeom",
         "SIEUAPP_DEFAULT_TENANT": "hue",
         "SIEUAPP_SECRET_KEY": "cli-test",
     }
     invoke(["db", "upgrade"], env)
     invoke(["tenants", "create", "hue", "--province", "46"], env)
-    first = invoke(["plugins", "install", "taxi"], env).output
+    first = invoke(["plugins", "install", "xeom"], env).output
     lines = {k: v.strip() for k, _, v in (ln.partition(":") for ln in first.splitlines())}
     client_id, secret = lines["OAuth client_id"], lines["OAuth client_secret"]
-    assert client_id.startswith("plugin-taxi-") and len(secret) >= 43
-    again = invoke(["plugins", "install", "taxi"], env).output
+    assert client_id.startswith("plugin-xeom-") and len(secret) >= 43
+    again = invoke(["plugins", "install", "xeom"], env).output
     assert "was already installed" in again and "client_secret" not in again
     from sieuapp.core.db import make_engine
     from sqlalchemy.orm import Session

@@ -22,14 +22,14 @@ pytestmark = BROWSER
 
 @pytest.fixture
 def site_plugins() -> list[str]:
-    return ["taxi"]
+    return ["xeom"]
 
 
 def relying_party(site: Site, callback: Callback) -> tuple[str, str]:
-    """The taxi plugin's client, redirecting to ``callback``: its id and a fresh secret."""
+    """The xeom plugin's client, redirecting to ``callback``: its id and a fresh secret."""
     actor = clients.Actor(None, "test")
     with site.platform.context() as session:
-        client = clients.plugin_client(session, current_tenant().id, "taxi")
+        client = clients.plugin_client(session, current_tenant().id, "xeom")
         clients.set_redirect_uris(session, client, [callback.url], None, actor=actor)
         return client.client_id, clients.rotate_secret(session, client, actor=actor)
 
@@ -100,7 +100,7 @@ def test_authorize_login_consent_and_back_with_a_code(site: Site, page, callback
 
     # The consent shows on the account page, with its revoke button.
     page.goto(site.url("/account"))
-    assert page.get_by_role("button", name="Thu hồi quyền của Dịch vụ taxi").is_visible()
+    assert page.get_by_role("button", name="Thu hồi quyền của Dịch vụ xeom").is_visible()
 
 
 def test_denying_consent_sends_access_denied_back(site: Site, page, callback) -> None:

@@ -109,6 +109,36 @@ def test_one_ride_at_a_time_per_rider_and_the_rider_may_cancel(province):
     assert an.state()["offer"] is None and an.state()["status"] == "available"
 
 
+def test_a_rider_who_cancels_after_acceptance_frees_and_tells_the_driver(province):
+    an = province.drivers["an"]
+    an.online(near(NGO_MON, north_m=100))
+    ride = request(province.citizen)
+    an.client.post(f"/m/taxi/driver/offers/{an.state()['offer']['id']}/accept")
+    assert an.state()["status"] == "busy"
+    province.citizen.post(f"/m/taxi/rides/{ride['id']}/cancel", json={"reason": "driver_too_far"})
+    assert an.state()["status"] == "available"
+    inbox = an.client.get("/api/v1/me/notifications").get_json()["notifications"]
+    assert inbox[0]["kind"] == "taxi.cancelled_by_rider"
+
+
+def test_the_fare_follows_the_tariff_quoted_not_one_published_mid_ride(province):
+    an = province.drivers["an"]
+    an.online(near(NGO_MON, north_m=100))
+    ride = request(province.citizen)
+    an.client.post(f"/m/taxi/driver/offers/{an.state()['offer']['id']}/accept")
+    steps = f"/m/taxi/driver/rides/{ride['id']}"
+    an.client.post(f"{steps}/arrived")
+    an.client.post(f"{steps}/start")
+    doubled = {
+        "opening_fare": 24_000,
+        "bands": [{"up_to_km": None, "per_km": 31_200}],
+        "waiting_per_minute": 2_000,
+    }
+    assert province.partner.put("/m/taxi/firm/tariffs/4", json=doubled).status_code == 200
+    ended = an.client.post(f"{steps}/end", json={"distance_m": 2000}).get_json()
+    assert ended["fare"] == 28_000  # 12,000 + 15,600 for the second km, as quoted
+
+
 def test_drivers_cannot_skip_steps_or_touch_another_drivers_ride(province):
     an, binh = province.drivers["an"], province.drivers["binh"]
     an.online(near(NGO_MON, north_m=100))

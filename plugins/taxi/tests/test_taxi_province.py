@@ -66,6 +66,7 @@ def test_a_trip_as_mds_describes_it(province, ioc_client, monkeypatch):
     assert trip["trip_attributes"]["passenger_count"] == 2
     assert trip["trip_attributes"]["hail_type"] == "app"
     assert trip["fare_attributes"] == {"payment_type": "no_payment", "fare_type": "meter_fare"}
+    assert "actual_cost" not in trip  # nothing paid yet
     assert trip["start_time"] <= trip["end_time"]
     assert trip["duration"] == round((trip["end_time"] - trip["start_time"]) / 1000)
     assert trip["end_location"] == {"lat": GA_HUE["lat"], "lng": GA_HUE["lon"]}
@@ -89,6 +90,19 @@ def test_a_bad_hour_is_refused_by_name(ioc_client, province, end_time, status):
     # As MDS says: 400 for a missing or malformed hour, 404 for one not yet over.
     answer = ioc_client.get(f"/m/taxi/province/mds/trips?end_time={end_time}")
     assert answer.status_code == status and "end_time" in answer.get_json()["errors"]
+
+
+def test_another_mds_version_is_not_acceptable(ioc_client, province):
+    answer = ioc_client.get(
+        "/m/taxi/province/mds/trips?end_time=2026-01-01T00",
+        headers={"Accept": "application/vnd.mds+json;version=1.2"},
+    )
+    assert answer.status_code == 406 and "Accept" in answer.get_json()["errors"]
+    fine = ioc_client.get(
+        "/m/taxi/province/mds/trips?end_time=2026-01-01T00",
+        headers={"Accept": "application/vnd.mds+json;version=2.0"},
+    )
+    assert fine.status_code == 200
 
 
 def test_only_the_province_reads_trips_and_statistics(province, citizen_client, partner_client):

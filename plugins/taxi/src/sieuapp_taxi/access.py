@@ -57,7 +57,7 @@ def staff_firm(services: Services) -> tuple[UserInfo, str]:
             raise Forbidden(say(texts.NOT_STAFF))
         return user, asked
     if len(mine) > 1:
-        raise Forbidden(say(texts.WHICH_FIRM), {"firm": mine})
+        raise Forbidden(say(texts.WHICH_FIRM), {"firm": [say(texts.WHICH_FIRM)]})
     return user, mine[0]
 
 

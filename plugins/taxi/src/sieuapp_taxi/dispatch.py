@@ -37,27 +37,32 @@ def offer_next(services: Services, ride: Ride) -> Offer | None:
     operating = list(firms(services))
     wanted = [ride.firm_wanted] if ride.firm_wanted else operating
     now = utcnow()
-    if len(asked) < config["max_offers"]:
+    # Only firms with fares for this car size: a ride is never given to a firm that could not
+    # price it.
+    pricing = list(
+        fleet.tariffs_of(session, ride.tenant_id, [f for f in wanted if f in operating], ride.seats)
+    )
+    tried = set(asked)
+    searching = len(asked) < config["max_offers"]
+    while searching:
         candidates = nearest(
             session,
             ride.tenant_id,
             ride.pickup_lat,
             ride.pickup_lon,
             seats=ride.seats,
-            # Only firms with fares for this car size: a ride is never given to a firm that
-            # could not price it.
-            firms=list(
-                fleet.tariffs_of(
-                    session, ride.tenant_id, [f for f in wanted if f in operating], ride.seats
-                )
-            ),
+            firms=pricing,
             radius_m=config["search_radius_m"],
             fresh_since=now - timedelta(seconds=config["position_max_age_seconds"]),
-            exclude=asked,
+            exclude=tried,
         )
+        searching = bool(candidates)
         for candidate in candidates:
             if not _claim(session, candidate.driver_id, ride.id):
-                continue  # taken by another ride since the query: the next one
+                # Taken by another ride since the query: the next one, and when all of these
+                # were taken, the next nearest beyond them.
+                tried.add(candidate.driver_id)
+                continue
             offer = Offer(
                 tenant_id=ride.tenant_id,
                 ride_id=ride.id,

@@ -36,7 +36,7 @@ def nearest(
     radius_m: float,
     fresh_since: datetime,
     exclude: Collection[int] = (),
-    limit: int = 10,
+    limit: int = 3,
 ) -> list[Candidate]:
     """Up to ``limit`` available drivers of ``firms`` with a ``seats`` car, whose position is
     newer than ``fresh_since`` and within ``radius_m`` of the point, nearest first."""

@@ -23,6 +23,24 @@ PROVIDER_NAMESPACE = uuid.UUID("5d1f0b8e-7c43-4f0e-9a51-2c6a1e8f3b27")
 PAYMENT_TYPE = {"platform": "mobile_app", "cash": "cash"}
 
 
+class NotAcceptable(PlatformError):
+    status = 406
+    code = "not_acceptable"
+
+
+def check_accept(accept: str) -> None:
+    """MDS: a client asking for another version of the MDS media type gets 406."""
+    for part in accept.split(","):
+        media, *params = (p.strip() for p in part.split(";"))
+        if media != "application/vnd.mds+json":
+            continue
+        versions = [p.split("=", 1)[1].strip() for p in params if p.startswith("version=")]
+        if versions and versions[0] != "2.0":
+            raise NotAcceptable(
+                f"This server speaks MDS 2.0, not {versions[0]}.", {"Accept": [MEDIA_TYPE]}
+            )
+
+
 def provider_id(tenant_slug: str, firm: str) -> str:
     return str(uuid.uuid5(PROVIDER_NAMESPACE, f"{tenant_slug}/{firm}"))
 
@@ -102,7 +120,8 @@ def _trip(tenant_slug: str, ride: Ride, devices: dict[int, str]) -> dict[str, An
         "distance": ride.trip_m,
         "publication_time": _ms(ride.ended_at),
         "standard_cost": ride.fare,
-        "actual_cost": ride.fare,
+        # What the customer paid: nothing yet, for a trip not paid.
+        **({"actual_cost": ride.fare} if ride.paid_at is not None else {}),
         # ISO 4217: the đồng has no minor unit, so whole đồng are the currency's smallest unit.
         "currency": "VND",
     }

@@ -149,6 +149,9 @@ class Ride(Base):
     dropoff_address: Mapped[str | None] = mapped_column(String(300), nullable=True)
     estimate_m: Mapped[int] = mapped_column(Integer, nullable=False)
     quoted_fare: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    #: The firm's tariff when the driver accepted, as JSON: the ride is charged by the fares
+    #: the rider was quoted, whatever the firm publishes meanwhile.
+    tariff: Mapped[str | None] = mapped_column(Text, nullable=True)
     state: Mapped[str] = mapped_column(String(12), nullable=False)
     cancelled_by: Mapped[str | None] = mapped_column(String(12), nullable=True)
     cancel_reason: Mapped[str | None] = mapped_column(String(40), nullable=True)

@@ -74,6 +74,17 @@ def no_driver(services: Services, ride: Ride) -> None:
     )
 
 
+def rider_cancelled(services: Services, ride: Ride, driver: Driver) -> None:
+    services.notify.send(
+        driver.user_id,
+        "taxi.cancelled_by_rider",
+        texts.RIDER_CANCELLED_TITLE,
+        texts.RIDER_CANCELLED_BODY,
+        link="/m/taxi/driver",
+        data={"ride_id": ride.id},
+    )
+
+
 def driver_cancelled(services: Services, ride: Ride, reason: str) -> None:
     if ride.rider_id is None:
         return

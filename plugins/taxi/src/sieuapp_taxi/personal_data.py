@@ -45,6 +45,9 @@ def export(services: Services, tenant_id: int, user_id: str) -> dict[str, Any]:
             "name": driver.name,
             "phone": driver.phone,
             "status": driver.status,
+            "position": None
+            if driver.lat is None or driver.position_at is None
+            else {"lat": driver.lat, "lon": driver.lon, "at": driver.position_at.isoformat()},
         },
     }
 

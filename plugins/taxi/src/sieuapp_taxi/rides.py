@@ -20,7 +20,7 @@ from .access import firms, require_location
 from .geo import distance_m
 from .inputs import Body
 from .models import Driver, Offer, Ride, Vehicle, utcnow
-from .tariffs import DETOUR, SEAT_CLASSES
+from .tariffs import DETOUR, SEAT_CLASSES, Fares
 from .texts import say
 
 ACTIVE = ("requested", "reserved", "arrived", "on_trip")
@@ -203,7 +203,8 @@ def accept(services: Services, driver: Driver, offer_id: int) -> Ride:
     ride = session.scalar(select(Ride).where(Ride.id == offer.ride_id).with_for_update())
     assert ride is not None
     if offer.expires_at <= utcnow() or ride.state != "requested":
-        dispatch.catch_up(services, ride)
+        # The next read of the ride (or the offer's task) passes it on: this answer is an
+        # error, and what it wrote would be rolled back with it.
         raise Conflict(say(texts.OFFER_GONE), {"offer_id": [say(texts.OFFER_GONE)]})
     if not dispatch.close_offer(session, offer, "accepted"):
         raise Conflict(say(texts.OFFER_GONE), {"offer_id": [say(texts.OFFER_GONE)]})
@@ -214,7 +215,8 @@ def accept(services: Services, driver: Driver, offer_id: int) -> Ride:
     minutes = max(1, math.ceil(offer.distance_m * DETOUR / PICKUP_SPEED_M_PER_S / 60))
     ride.quoted_pickup_at = now + timedelta(minutes=minutes)
     fares = fleet.tariff(session, ride.tenant_id, driver.firm, ride.seats)
-    ride.quoted_fare = fares.price(ride.estimate_m) if fares else None
+    if fares is not None:
+        ride.quoted_fare, ride.tariff = fares.price(ride.estimate_m), fares.to_json()
     notices.assigned(services, ride, driver, minutes)
     return ride
 
@@ -271,7 +273,7 @@ def end(services: Services, driver: Driver, ride: Ride) -> None:
     ride.end_lat, ride.end_lon = (
         (driver.lat, driver.lon) if fresh else (ride.dropoff_lat, ride.dropoff_lon)
     )
-    fares = fleet.tariff(services.db.session, ride.tenant_id, driver.firm, ride.seats)
+    fares = Fares.from_json(ride.tariff) if ride.tariff else None
     ride.fare = fares.price(ride.trip_m, ride.waiting_s) if fares else ride.quoted_fare
     driver.status, driver.ride_id = "available", None
 
@@ -302,6 +304,9 @@ def rider_cancel(services: Services, ride: Ride) -> None:
         dispatch.close_offer(session, offer, "withdrawn")
     if ride.driver_id is not None:
         dispatch.release(session, ride.driver_id, ride.id)
+        driver = session.get(Driver, ride.driver_id)
+        if driver is not None:
+            notices.rider_cancelled(services, ride, driver)
     ride.state, ride.cancelled_by, ride.cancel_reason, ride.ended_at = (
         "cancelled",
         "passenger",

@@ -56,6 +56,19 @@ class Fares:
     def bands_json(self) -> str:
         return json.dumps([{"up_to_km": b.up_to_km, "per_km": b.per_km} for b in self.bands])
 
+    def to_json(self) -> str:
+        return json.dumps(self.as_dict())
+
+    @classmethod
+    def from_json(cls, raw: str) -> Fares:
+        data = json.loads(raw)
+        return from_row(
+            data["opening_fare"],
+            data["opening_km"],
+            json.dumps(data["bands"]),
+            data["waiting_per_minute"],
+        )
+
     def as_dict(self) -> dict[str, Any]:
         return {
             "opening_fare": self.opening_fare,

@@ -129,6 +129,10 @@ NO_DRIVER_BODY = text(
 )
 CANCELLED_TITLE = text("Chuyến đã bị hủy", "Your ride was cancelled")
 CANCELLED_BODY = text("Tài xế đã hủy chuyến: {reason}.", "The driver cancelled the ride: {reason}.")
+RIDER_CANCELLED_TITLE = text("Khách đã hủy chuyến", "The rider cancelled")
+RIDER_CANCELLED_BODY = text(
+    "Bạn có thể nhận chuyến khác ngay.", "You are free to take another ride now."
+)
 OFFER_TITLE = text("Có khách đặt xe", "New ride request")
 OFFER_BODY = text(
     "Đón cách bạn {metres} m. Trả lời trong {seconds} giây.",

@@ -267,6 +267,7 @@ def _province(services: Services) -> Blueprint:
     @bp.get("/mds/trips")
     def mds_trips() -> Any:
         access.province(services)
+        mds.check_accept(request.headers.get("Accept", ""))
         start = mds.hour(request.args.get("end_time"))
         body = mds.trips(services, start)
         response: Response = jsonify(body)

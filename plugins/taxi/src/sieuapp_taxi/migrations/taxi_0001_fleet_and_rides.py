@@ -117,6 +117,7 @@ def upgrade() -> None:
         sa.Column("dropoff_address", sa.String(300), nullable=True),
         sa.Column("estimate_m", sa.Integer(), nullable=False),
         sa.Column("quoted_fare", sa.Integer(), nullable=True),
+        sa.Column("tariff", sa.Text(), nullable=True),
         sa.Column("state", sa.String(12), nullable=False),
         sa.Column("cancelled_by", sa.String(12), nullable=True),
         sa.Column("cancel_reason", sa.String(40), nullable=True),
