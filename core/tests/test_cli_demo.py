@@ -138,7 +138,8 @@ def test_demo_creates_hue_with_its_communes_agencies_accounts_and_modules(
     assert scalar(engine, "SELECT province_code FROM tenants WHERE slug = 'hue'") == 46
     assert scalar(engine, "SELECT count(*) FROM administrative_units") == 40
     assert scalar(engine, "SELECT count(*) FROM organizations WHERE kind = 'commune'") == 40
-    assert scalar(engine, "SELECT count(*) FROM organizations") == 40 + len(HUE_ORGANIZATIONS)
+    # The demo adds a second taxi firm to the seeded organizations.
+    assert scalar(engine, "SELECT count(*) FROM organizations") == 40 + len(HUE_ORGANIZATIONS) + 1
     # Every commune's committee governs a real unit and reports to the city's committee.
     assert (
         scalar(
@@ -287,6 +288,25 @@ def test_the_demo_serves_hue_and_every_demo_account_signs_in(served_demo: Server
     enabled = {p["id"] for p in plugins if p["state"] and p["state"]["enabled"]}
     citizen_sees = {p["id"] for p in plugins if set(p.get("roles", ())) & {"citizen", "anonymous"}}
     assert {m["id"] for m in listing.json()["modules"]} == enabled & citizen_sees
+
+    # The taxi module, set up through its own API: two firms with fares, a driver each.
+    citizen = {"Authorization": f"Bearer {tokens['citizen']}"}
+    taxi = requests.get(f"{base}/m/taxi/", headers=citizen, timeout=30).json()
+    assert [f["code"] for f in taxi["firms"]] == ["mai-linh-hue", "thanh-cong-hue"]
+    estimate = requests.post(
+        f"{base}/m/taxi/estimate",
+        json={
+            "pickup": {"lat": 16.4677, "lon": 107.579},
+            "dropoff": {"lat": 16.4563, "lon": 107.578},
+        },
+        headers=citizen,
+        timeout=30,
+    ).json()
+    assert {o["firm"] for o in estimate["options"]} == {"mai-linh-hue", "thanh-cong-hue"}
+    driver = requests.get(
+        f"{base}/m/taxi/driver", headers={"Authorization": f"Bearer {tokens['taixe1']}"}, timeout=30
+    ).json()
+    assert (driver["firm"], driver["status"]) == ("mai-linh-hue", "offline")
 
     docs = requests.get(f"{base}/api/docs", timeout=30)
     assert docs.status_code == 200 and "swagger" in docs.text.lower()

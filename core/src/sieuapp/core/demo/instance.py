@@ -42,6 +42,7 @@ from .payments import (
     vnpay_config,
 )
 from .reports import seed_reports
+from .taxi import FIRMS, TAXI, ensure_firm, set_up_fleet
 
 TENANT = "hue"
 #: Thành phố Huế in the 2025 structure.
@@ -67,6 +68,8 @@ class DemoReport:
     payment_providers: list[str] = field(default_factory=list)
     #: Demo payments made by this run (none when an earlier run made them).
     payments_created: int = 0
+    #: Whether this run gave the taxi module its firms, fares, cars and drivers.
+    taxi_set_up: bool = False
 
 
 def demo_settings(data_dir: Path) -> Settings:
@@ -99,6 +102,7 @@ def seed(app: Flask, host: str = "127.0.0.1", port: int = 8000) -> DemoReport:
             tenant = create_tenant(session, TENANT, PROVINCE_CODE)
             report.created = True
         seed_organizations(session, tenant)
+        ensure_firm(session, tenant.id)
         for account in DEMO_ACCOUNTS:
             user = session.scalar(select(User).where(User.username == account.username))
             if user is None:
@@ -126,6 +130,7 @@ def seed(app: Flask, host: str = "127.0.0.1", port: int = 8000) -> DemoReport:
     with _tenant_context(app) as session:
         report.alert_sent = seed_alert(session, g.tenant.id)
     _point_payment_providers(app, host, port, report)
+    report.taxi_set_up = _set_up_taxi(app, report)
     with _tenant_context(app) as session:
         report.payments_created = seed_payments(session, g.tenant.id)
     return report
@@ -158,6 +163,27 @@ def _point_payment_providers(app: Flask, host: str, port: int, report: DemoRepor
                 report.refused.append((plugin_id, f"demo configuration refused: {exc.message}"))
                 continue
         report.payment_providers.append(plugin_id)
+
+
+def _set_up_taxi(app: Flask, report: DemoReport) -> bool:
+    """Firms for the taxi module when it is on and has none (an operator's configuration, or
+    an earlier run's, is left alone), then their fleet through the plugin's API."""
+    if TAXI not in report.enabled:
+        return False
+    runtime = runtime_of(app)
+    with _tenant_context(app) as session:
+        state = modules.state_of(session, g.tenant.id, TAXI)
+        current = dict(state.config or {}) if state is not None else {}
+        if current.get("firms"):
+            return False
+        try:
+            modules.configure(runtime, session, TAXI, {**current, "firms": FIRMS}, ACTOR)
+        except PlatformError as exc:
+            report.refused.append((TAXI, f"demo configuration refused: {exc.message}"))
+            return False
+        tenant_id = g.tenant.id
+    set_up_fleet(app, tenant_id)
+    return True
 
 
 def _switch_on(app: Flask, plugin_id: str, report: DemoReport) -> None:
