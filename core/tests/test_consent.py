@@ -448,3 +448,58 @@ def test_revoking_what_was_never_granted_is_404_and_changes_nothing(platform):
     assert len(audits(platform, "consent.revoked")) == before
     assert citizen.delete("/api/v1/me/consents/water").status_code == 204
     assert citizen.delete("/api/v1/me/consents/water").status_code == 404
+
+
+# -- the in-app prompt: POST /api/v1/me/consents/<plugin> -------------------------------------
+
+
+def test_the_app_grants_in_place_what_the_manifest_declares(platform):
+    client = platform.client(Role.CITIZEN)
+    granted = client.post("/api/v1/me/consents/taxi", json={"scopes": ["profile", "phone"]})
+    assert granted.status_code == 200, granted.get_json()
+    assert granted.get_json()["scopes"] == [
+        {"name": "profile", "purpose": "Để tài xế gọi tên bạn"},
+        {"name": "phone", "purpose": "Để gọi bạn"},
+    ]
+    # The plugin now sees what was granted, and the grant is audited.
+    assert client.get("/m/taxi/me").get_json()["scopes"] == ["phone", "profile"]
+    with platform.context() as session:
+        entry = session.scalar(
+            select(AuditEntry)
+            .where(AuditEntry.action == "consent.granted")
+            .order_by(AuditEntry.id.desc())
+        )
+        assert entry.after["added"] == ["phone", "profile"]
+    # Asking again adds nothing and answers the same.
+    again = client.post("/api/v1/me/consents/taxi", json={"scopes": ["phone"]})
+    assert again.status_code == 200 and len(again.get_json()["scopes"]) == 2
+
+
+@pytest.mark.parametrize(
+    ("plugin_id", "body", "status"),
+    [
+        ("taxi", {"scopes": ["email"]}, 422),  # not declared by the taxi plugin
+        ("taxi", {"scopes": []}, 422),
+        ("taxi", {}, 422),
+        ("nothing", {"scopes": ["profile"]}, 404),
+    ],
+)
+def test_the_app_cannot_grant_what_was_never_asked(platform, plugin_id, body, status):
+    client = platform.client(Role.CITIZEN)
+    answer = client.post(f"/api/v1/me/consents/{plugin_id}", json=body)
+    assert answer.status_code == status
+    if status == 422:
+        assert "scopes" in answer.get_json()["errors"]
+    assert client.get("/api/v1/me/consents").get_json()["consents"] == []
+
+
+def test_a_disabled_module_or_an_anonymous_caller_grants_nothing(platform):
+    platform.disable("taxi")
+    client = platform.client(Role.CITIZEN)
+    assert client.post("/api/v1/me/consents/taxi", json={"scopes": ["profile"]}).status_code == 404
+    assert (
+        platform.client()
+        .post("/api/v1/me/consents/water", json={"scopes": ["profile"]})
+        .status_code
+        == 401
+    )

@@ -24,7 +24,7 @@ from sieuapp.core.tenancy.seed import seed_organizations
 from sieuapp.core.testing import Platform
 from sieuapp.sdk import ReportInfo, Role
 from sieuapp.sdk.errors import Conflict, InvalidInput, NotFound
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 
 HEAD = """
 from flask import Blueprint, jsonify, request
@@ -126,6 +126,22 @@ def routes(services):
             report_id, body["status"], body.get("note", ""), update_id=body.get("update_id")
         )
         return jsonify(status=info.status, answer=info.answer, organization=info.organization)
+
+    @bp.post("/file")
+    def file():
+        body = request.get_json()
+        info = services.reports.file(
+            body["category"],
+            body["description"],
+            lat=body.get("lat"),
+            lon=body.get("lon"),
+            attributes=body.get("attributes"),
+        )
+        return jsonify(id=info.id, category=info.category, organization=info.organization), 201
+
+    @bp.get("/whoami")
+    def whoami():
+        return jsonify(organizations=sorted(services.identity.require().organizations))
 
     return bp
 """
@@ -741,3 +757,77 @@ def test_update_id_conflict_is_a_conflict_error(platform):
         services.reports.update(first, "in_progress", "", update_id="same")
         with pytest.raises(Conflict):
             services.reports.update(second, "in_progress", "", update_id="same")
+
+
+# -- services.reports.file and UserInfo.organizations (SDK API 1.5) -------------------------------
+
+HUE_POINT = {"lat": 16.4637, "lon": 107.5909}
+
+
+def test_a_plugin_files_a_report_for_the_caller_in_its_own_category(platform):
+    # The synthetic plugin serves partner staff; the caller is whoever uses the module.
+    citizen = platform.client("partner_staff")
+    filed = citizen.post(
+        "/m/taxi/file",
+        json={
+            "category": "taxi.complaint",
+            "description": "Tài xế thu quá giá cước",
+            "attributes": {"kind": "overcharge", "plate": "75A-123.45"},
+            **HUE_POINT,
+        },
+    )
+    assert filed.status_code == 201, filed.get_json()
+    assert filed.get_json()["category"] == "taxi.complaint"
+    # The citizen's own report, in "my reports", through the pipeline like any other.
+    mine = citizen.get("/api/v1/reports/mine").get_json()["items"]
+    assert [r["id"] for r in mine] == [filed.get_json()["id"]]
+    with platform.context() as session:
+        report = session.get(Report, filed.get_json()["id"])
+        assert report.reporter_id == platform.users["partner_staff"].id
+        assert report.channel == "app"
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"category": "road-damage", "description": "Ổ gà lớn"}, "category"),
+        ({"category": "taxi.nope", "description": "Ổ gà lớn"}, "category"),
+        (
+            {
+                "category": "taxi.complaint",
+                "description": "x",
+                "attributes": {"kind": "overcharge"},
+            },
+            "description",
+        ),
+        (
+            {"category": "taxi.complaint", "description": "Tài xế", "attributes": {}},
+            "attribute[kind]",
+        ),
+    ],
+)
+def test_filing_elsewhere_or_badly_is_refused_by_name_and_writes_nothing(platform, body, field):
+    answer = platform.client("partner_staff").post("/m/taxi/file", json={**body, **HUE_POINT})
+    assert answer.status_code == 422, answer.get_json()
+    assert field in answer.get_json()["errors"]
+    with platform.context() as session:
+        assert session.scalar(select(func.count()).select_from(Report)) == 0
+
+
+def test_filing_needs_a_signed_in_caller(platform):
+    body = {"category": "taxi.complaint", "description": "Tài xế", **HUE_POINT}
+    assert platform.client().post("/m/taxi/file", json=body).status_code == 401
+
+
+def test_a_user_info_names_the_organizations_the_user_holds_a_role_in(platform):
+    assert platform.client("partner_staff").get("/m/taxi/whoami").get_json() == {
+        "organizations": ["mai-linh-hue"]
+    }
+    with platform.context() as session:
+        # An organization switched off is no longer one the user acts for.
+        session.execute(
+            update(Organization).where(Organization.code == "mai-linh-hue").values(active=False)
+        )
+    assert platform.client("partner_staff").get("/m/taxi/whoami").get_json() == {
+        "organizations": []
+    }
