@@ -30,16 +30,29 @@ def test_a_decline_passes_the_ride_to_the_next_nearest(province):
     assert an.client.post(f"/m/taxi/driver/offers/{first['id']}/accept").status_code == 404
 
 
-def test_an_unanswered_offer_times_out_to_the_next_driver(province, configure_plugin):
+def silent_driver_then_another(province, configure_plugin):
     configure_plugin({"firms": ["mai-linh-hue", "thanh-cong-hue"], "offer_timeout_seconds": 5})
     an, dung = province.drivers["an"], province.drivers["dung"]
     an.online(near(NGO_MON, east_m=100))
     dung.online(near(NGO_MON, east_m=1500))
     ride = request(province.citizen)
     offer = an.state()["offer"]
-    assert offer is not None
+    assert offer is not None and dung.state()["offer"] is None
     time.sleep(5.2)
-    # Reading the ride falls through at once, as the delayed task would.
+    return an, dung, ride, offer
+
+
+def test_an_unanswered_offer_times_out_to_the_next_driver_by_its_task(province, configure_plugin):
+    an, dung, ride, offer = silent_driver_then_another(province, configure_plugin)
+    # The delayed task queued with the offer is due: the platform's worker runs it.
+    assert province.platform.run_tasks() >= 1
+    assert dung.state()["offer"]["ride_id"] == ride["id"]
+    assert an.client.post(f"/m/taxi/driver/offers/{offer['id']}/accept").status_code == 404
+
+
+def test_a_read_of_the_ride_falls_through_when_no_worker_ran(province, configure_plugin):
+    an, dung, ride, offer = silent_driver_then_another(province, configure_plugin)
+    # No task ran; the rider's next look at the ride passes it on all the same.
     assert province.citizen.get(f"/m/taxi/rides/{ride['id']}").get_json()["state"] == "requested"
     assert dung.state()["offer"]["ride_id"] == ride["id"]
     assert an.state()["status"] == "available"

@@ -84,6 +84,10 @@ def test_estimate_request_match_accept_arrive_trip_pay_rate(province):
     # The driver is free for the next ride.
     assert an.state()["status"] == "available"
 
+    # The firm sees the ride among its own; the other firm does not.
+    theirs = province.partner.get("/m/taxi/firm/rides").get_json()["rides"]
+    assert [r["id"] for r in theirs] == [ride["id"]]
+    assert province.other_partner.get("/m/taxi/firm/rides").get_json()["rides"] == []
     stats = province.partner.get("/m/taxi/firm/stats").get_json()["firms"][0]
     assert (stats["completed"], stats["paid_cash"], stats["average_rating"]) == (1, 1, 5.0)
     assert stats["revenue"] == done["fare"]

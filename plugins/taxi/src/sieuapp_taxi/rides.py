@@ -11,7 +11,7 @@ import uuid
 from datetime import timedelta
 from typing import Any
 
-from sieuapp.sdk import Services
+from sieuapp.sdk import Organization, Services
 from sieuapp.sdk.errors import Conflict, InvalidInput, NotFound
 from sqlalchemy import select
 
@@ -315,11 +315,19 @@ def rider_cancel(services: Services, ride: Ride) -> None:
     )
 
 
-def view(services: Services, ride: Ride, *, for_rider: bool = True) -> dict[str, Any]:
+def view(
+    services: Services,
+    ride: Ride,
+    *,
+    for_rider: bool = True,
+    operating: dict[str, Organization] | None = None,
+) -> dict[str, Any]:
+    """The ride as the rider sees it, or (``for_rider=False``) as its driver and firm do;
+    ``operating`` saves a list from asking for the firms once per ride."""
     session = services.db.session
     driver = session.get(Driver, ride.driver_id) if ride.driver_id else None
     vehicle = session.get(Vehicle, ride.vehicle_id) if ride.vehicle_id else None
-    operating = firms(services)
+    operating = firms(services) if operating is None else operating
     shown: dict[str, Any] = {
         "id": ride.id,
         "state": ride.state,

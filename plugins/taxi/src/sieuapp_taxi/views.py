@@ -10,9 +10,10 @@ from sieuapp.sdk import Services
 from sieuapp.sdk.errors import NotFound
 from sqlalchemy import select
 
-from . import access, billing, driving, feedback, fleet, mds, rides, stats, texts
+from . import access, billing, dispatch, driving, feedback, fleet, mds, rides, stats, texts
 from .inputs import Body
 from .models import Driver, Offer, Ride, Vehicle
+from .tariffs import SEAT_CLASSES
 from .texts import say
 
 
@@ -30,12 +31,13 @@ def _rider(services: Services) -> Blueprint:
 
     @bp.get("/")
     def home() -> Any:
-        """What the app shows first: the firms that take rides here and the rider's rides."""
+        """What the app shows first: the firms that take rides here, the car sizes, and whether
+        the rider let the service use their location yet."""
         operating = access.firms(services)
         user = services.identity.current_user()
         return jsonify(
             firms=[{"code": c, "name": o.name} for c, o in operating.items()],
-            seats=[4, 7],
+            seats=list(SEAT_CLASSES),
             location_granted=bool(user and access.LOCATION_SCOPE in user.scopes),
         )
 
@@ -50,7 +52,10 @@ def _rider(services: Services) -> Blueprint:
 
     @bp.get("/rides")
     def my_rides() -> Any:
-        return jsonify(rides=[rides.view(services, r) for r in rides.mine(services)])
+        operating = access.firms(services)
+        return jsonify(
+            rides=[rides.view(services, r, operating=operating) for r in rides.mine(services)]
+        )
 
     @bp.get("/rides/<ride_id>")
     def show(ride_id: str) -> Any:
@@ -92,7 +97,7 @@ def _driver(services: Services) -> Blueprint:
         if offer is not None:
             ride = session.get(Ride, offer.ride_id)
             assert ride is not None
-            rides.dispatch.catch_up(services, ride)
+            dispatch.catch_up(services, ride)
             session.refresh(offer)
             session.refresh(driver)
         ride = (
@@ -251,7 +256,10 @@ def _firm(services: Services) -> Blueprint:
             .order_by(Ride.requested_at.desc())
             .limit(100)
         )
-        return jsonify(rides=[rides.view(services, r, for_rider=False) for r in rows])
+        operating = access.firms(services)
+        return jsonify(
+            rides=[rides.view(services, r, for_rider=False, operating=operating) for r in rows]
+        )
 
     @bp.get("/stats")
     def firm_stats() -> Any:
