@@ -85,3 +85,11 @@ def test_cells_cover_the_circle_across_cell_edges():
                 plat, plon = lat + north / 111_195 * 0.99, lon + east / 106_700 * 0.99
                 if distance_m(lat, lon, plat, plon) <= 1500:
                     assert cell_of(plat, plon) in cells
+
+
+def test_the_near_ring_answers_when_it_holds_enough_and_the_circle_when_not(session):
+    close = [put(session, 100 * i) for i in (1, 2, 3)]
+    farther = put(session, 1500)
+    assert find(session) == close  # three within 500 m: the nearest of all
+    assert find(session, limit=4) == [*close, farther]
+    assert find(session, exclude=close[:2]) == [close[2], farther]

@@ -1,6 +1,6 @@
 """Nearest-driver matching: the available drivers with a fresh position in the grid cells
-around the pickup, nearest first. Indexed queries over a few cells, ring by ring; no table
-scan however many drivers are online (see bench/ for 120, 10,000 and 100,000)."""
+around the pickup, nearest first. An indexed query over a few cells (a near ring, then the
+whole circle if need be); no table scan however many drivers are online (see bench/)."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from .geo import cells_around, distance_m
 from .models import Driver
 
-#: The first ring searched; each next one doubles, up to the radius asked.
+#: The near ring searched first; the whole radius asked for only when it holds too few.
 FIRST_RING_M = 500.0
 
 
@@ -42,16 +42,17 @@ def nearest(
     newer than ``fresh_since`` and within ``radius_m`` of the point, nearest first."""
     if not firms:
         return []
-    # Rings outward: in a busy centre the first few hundred metres hold enough drivers, and a
-    # ring holds every driver within it, so the nearest found there are the nearest of all.
-    ring = min(FIRST_RING_M, radius_m)
-    while True:
+    # A near ring first: in a busy centre the first few hundred metres hold enough drivers,
+    # and a ring holds every driver within it, so the nearest found there are the nearest of
+    # all. Otherwise the whole circle, at once: where drivers are few, more rings would only
+    # cost more queries.
+    for ring in (min(FIRST_RING_M, radius_m), radius_m):
         found = _within(
             session, tenant_id, lat, lon, seats, firms, ring, fresh_since, exclude, limit
         )
         if len(found) >= limit or ring >= radius_m:
-            return found
-        ring = min(ring * 2, radius_m)
+            break
+    return found
 
 
 def _within(
