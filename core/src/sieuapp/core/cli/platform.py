@@ -173,9 +173,7 @@ def _print_banner(app: Flask, host: str, port: int, report: Any) -> None:
         gateway = f"{base.rsplit(':', 1)[0]}:{port + 1}"
         echo(f"            VNPay simulator (cổng thử / test gateway): {gateway}/paymentv2/")
     if "taxi" in report.enabled:
-        echo(
-            f"  taxi:     {base}/m/taxi/ (2 hãng, tài xế taixe1/taixe2 / 2 firms, drivers taixe1/2)"
-        )
+        echo(f"  taxi:     {base}/m/taxi/ (tài xế / drivers: taixe1, taixe2)")
     echo(f"  Open311:  {base}{DEMO_OPEN311_ENDPOINT}/discovery.json")
     echo(f"            api_key (demo, public): {DEMO_OPEN311_KEY}")
     if settings.sms_development_log:

@@ -182,7 +182,12 @@ def _set_up_taxi(app: Flask, report: DemoReport) -> bool:
             report.refused.append((TAXI, f"demo configuration refused: {exc.message}"))
             return False
         tenant_id = g.tenant.id
-    set_up_fleet(app, tenant_id)
+    try:
+        set_up_fleet(app, tenant_id)
+    except PlatformError as exc:
+        # The rest of the demo stands without taxis; the banner says why.
+        report.refused.append((TAXI, exc.message))
+        return False
     return True
 
 
