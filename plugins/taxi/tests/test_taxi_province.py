@@ -152,3 +152,15 @@ def test_a_riders_data_is_exported_and_erased(province, call_hook):
     erased = call_hook("erase_user_data", user_id=rider)
     assert erased.erased and "rides" in erased.kept
     assert call_hook("export_user_data", user_id=rider)["rides"] == []
+
+
+def test_switching_to_cash_cancels_the_open_payment_and_a_new_one_can_follow(province):
+    ride = ride_to_the_end(province, province.drivers["an"])
+    pay = f"/m/taxi/rides/{ride['id']}/payment"
+    first = province.citizen.post(pay, json={"method": "platform"}).get_json()["payment"]
+    assert province.citizen.post(pay, json={"method": "cash"}).status_code == 200
+    cancelled = province.citizen.get(f"/api/v1/payments/{first['id']}").get_json()
+    assert cancelled["status"] == "canceled"
+    # Back to the app: a new payment, the cancelled one is never revived.
+    second = province.citizen.post(pay, json={"method": "platform"}).get_json()["payment"]
+    assert second["id"] != first["id"] and second["status"] == "requires_payment_method"

@@ -24,23 +24,22 @@ def pay(services: Services, ride: Ride) -> dict[str, Any]:
     if ride.state != "completed":
         message = say(texts.RIDE_STATE, state=ride.state, action="pay")
         raise Conflict(message, {"state": [ride.state]})
-    if ride.paid_at is not None:
+    current = services.payments.get(ride.payment_id) if ride.payment_id is not None else None
+    # Paid in the app though the platform's word has not reached us yet counts as paid too.
+    if ride.paid_at is not None or (current is not None and current.status == "succeeded"):
         raise Conflict(say(texts.ALREADY_PAID), {"method": [say(texts.ALREADY_PAID)]})
     if method == "cash":
-        if ride.payment_id is not None and services.payments.get(ride.payment_id).status in OPEN:
+        if current is not None and current.status in OPEN:
             # Never both: the in-app payment the rider started is cancelled (Conflict if it
-            # was paid meanwhile, and then the ride is paid).
-            services.payments.cancel(ride.payment_id)
+            # is paid at this very moment, and then the ride is paid).
+            services.payments.cancel(current.id)
         ride.payment_method = "cash"
         return {"method": "cash", "payment": None}
     assert ride.fare is not None and ride.firm is not None
-    if ride.payment_id is not None:
-        current = services.payments.get(ride.payment_id)
+    if current is not None:
         if current.status in OPEN:
             ride.payment_method = "platform"
             return {"method": "platform", "payment": _shown(current)}
-        if current.status == "succeeded":
-            raise Conflict(say(texts.ALREADY_PAID), {"method": [say(texts.ALREADY_PAID)]})
         ride.payment_attempt += 1  # the last one failed or was cancelled: a new one
     payment = services.payments.create(
         ride.fare,
