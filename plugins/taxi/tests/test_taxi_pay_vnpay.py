@@ -5,14 +5,12 @@ the platform tells the taxi plugin (``payment_succeeded``) that the ride is paid
 from __future__ import annotations
 
 import secrets
-import threading
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
 import requests
 from sieuapp_vnpay.simulator import Simulator
-from werkzeug.serving import make_server
 
 from .conftest import GA_HUE, NGO_MON, near
 
@@ -26,24 +24,11 @@ def sieuapp_plugins() -> list[str]:
 
 
 @pytest.fixture
-def app_url(sieuapp_platform: Any) -> Iterator[str]:
-    server = make_server("127.0.0.1", 0, sieuapp_platform.app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}"
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join()
-
-
-@pytest.fixture
-def vnpay(app_url: str, admin_client: Any) -> Iterator[Simulator]:
+def vnpay(sieuapp_server_url: str, admin_client: Any) -> Iterator[Simulator]:
     with Simulator(
         TMN_CODE,
         HASH_SECRET,
-        ipn_url=f"{app_url}/m/vnpay/ipn",
+        ipn_url=f"{sieuapp_server_url}/m/vnpay/ipn",
         ipn_retries=2,
         ipn_retry_interval=0.05,
     ) as simulator:

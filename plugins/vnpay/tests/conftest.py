@@ -18,7 +18,6 @@ import pytest
 import requests
 from sieuapp.sdk import PaymentInfo, text
 from sieuapp_vnpay.simulator import Simulator
-from werkzeug.serving import make_server
 
 CONFIG_URL = "/api/v1/admin/plugins/vnpay/config"
 TMN_CODE = "SIEUAPP1"
@@ -190,18 +189,9 @@ def open_at_gateway(started: Started) -> requests.Response:
 
 
 @pytest.fixture
-def app_url(sieuapp_platform: Any) -> Iterator[str]:
-    """The platform served over real HTTP on loopback, for VNPay's server-to-server calls; a
-    host that is not a tenant's name is the default tenant, Huế."""
-    server = make_server("127.0.0.1", 0, sieuapp_platform.app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}"
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join()
+def app_url(sieuapp_server_url: str) -> str:
+    """The platform over real HTTP on loopback, for VNPay's server-to-server calls."""
+    return sieuapp_server_url
 
 
 @pytest.fixture

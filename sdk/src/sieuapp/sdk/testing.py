@@ -12,6 +12,7 @@ The first plugin named is the one ``configure_plugin`` and ``call_hook`` act on.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -46,6 +47,24 @@ def sieuapp_platform(sieuapp_plugins: list[str], tmp_path: Path) -> Iterator[Any
     platform = Platform.create(instance_path=tmp_path / "instance", plugins=sieuapp_plugins)
     yield platform
     platform.close()
+
+
+@pytest.fixture
+def sieuapp_server_url(sieuapp_platform: Any) -> Iterator[str]:
+    """The platform served over real HTTP on loopback (``http://127.0.0.1:<port>``), for what
+    calls it from outside: a payment gateway's notification, a partner's back-end, a browser.
+    A host that is no tenant's name is the default tenant, ``hue``."""
+    from werkzeug.serving import make_server
+
+    server = make_server("127.0.0.1", 0, sieuapp_platform.app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join()
 
 
 @pytest.fixture
