@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import importlib
+import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -31,7 +33,7 @@ def make_platform(tmp_path: Path) -> Iterator:
 
 
 @pytest.fixture
-def synthetic(plugin_dir: Path):
+def synthetic(plugin_dir: Path) -> Iterator:
     """Write plugins; returns a function giving the entry points written so far."""
 
     def write(plugin_id: str, source: str | None = None, **kwargs) -> None:
@@ -39,7 +41,12 @@ def synthetic(plugin_dir: Path):
 
     write.entry_points = lambda: entry_points_in(plugin_dir)  # type: ignore[attr-defined]
     write.source = plugin_source  # type: ignore[attr-defined]
-    return write
+    yield write
+    # The folder was put on sys.path to import the plugins: left there, its distributions are
+    # installed plugins to every later test (a synthetic "taxi" beside the real one).
+    while str(plugin_dir) in sys.path:
+        sys.path.remove(str(plugin_dir))
+    importlib.invalidate_caches()
 
 
 # The defaults for a module that wants a plain platform and a signed-in browser; a module that
