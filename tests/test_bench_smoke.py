@@ -75,6 +75,15 @@ def test_bad_plugin_count_is_refused_naming_the_option() -> None:
     assert "measure" not in done.stdout
 
 
+def ratio_fits(row: dict[str, str]) -> bool:
+    """Both sides are printed to one decimal: the ratio (of the unrounded numbers) must lie
+    within what the printed numbers allow, half a unit of the last digit either way."""
+    sieuapp, baseline, ratio = (float(row[k]) for k in ("sieuapp", "baseline", "ratio"))
+    low = (sieuapp - 0.05) / (baseline + 0.05)
+    high = (sieuapp + 0.05) / max(baseline - 0.05, 1e-9)
+    return low - 0.01 <= ratio <= high + 0.01
+
+
 ALERT_ROW = re.compile(
     rf"^(?P<measure>alert_\w+)\s+(?P<unit>ms median|ms p95|pushes/s)\s+(?P<how>.+?)"
     rf"\s+(?P<sieuapp>{NUMBER})\s+(?P<baseline>{NUMBER})\s+(?P<ratio>{NUMBER})\s+-\s+-$"
@@ -98,13 +107,8 @@ def test_quick_alerts_run_prints_publish_inbox_and_push_measures() -> None:
     }, done.stdout
     assert rows[("alert_publish", "ms median")]["how"] == "10,000 vs 1,000"
     for row in rows.values():
-        sieuapp, baseline, ratio = (float(row[k]) for k in ("sieuapp", "baseline", "ratio"))
-        assert sieuapp > 0 and baseline > 0, row
-        # Both sides are printed to one decimal: the ratio (of the unrounded numbers) must lie
-        # within what the printed numbers allow, half a unit of the last digit either way.
-        low = (sieuapp - 0.05) / (baseline + 0.05)
-        high = (sieuapp + 0.05) / max(baseline - 0.05, 1e-9)
-        assert low - 0.01 <= ratio <= high + 0.01, row
+        assert float(row["sieuapp"]) > 0 and float(row["baseline"]) > 0, row
+        assert ratio_fits(row), row
     # Nothing else is measured when only the alerts are asked for.
     assert "plugin_route" not in done.stdout and "report_" not in done.stdout
 
@@ -120,11 +124,8 @@ def test_quick_payments_run_prints_the_rate_against_bare_inserts() -> None:
     done = _bench("--only", "payments", "--quick")
     assert done.returncode == 0, done.stdout + done.stderr
     [row] = [m.groupdict() for m in map(PAYMENT_ROW.match, done.stdout.splitlines()) if m]
-    sieuapp, baseline, ratio = (float(row[k]) for k in ("sieuapp", "baseline", "ratio"))
-    assert sieuapp > 0 and baseline > 0, row
-    low = (sieuapp - 0.05) / (baseline + 0.05)
-    high = (sieuapp + 0.05) / max(baseline - 0.05, 1e-9)
-    assert low - 0.01 <= ratio <= high + 0.01, row
+    assert float(row["sieuapp"]) > 0 and float(row["baseline"]) > 0, row
+    assert ratio_fits(row), row
     assert "payments database:" in done.stdout
     assert "plugin_route" not in done.stdout and "alert_" not in done.stdout
 
@@ -148,13 +149,10 @@ def test_quick_taxi_run_prints_matching_against_a_primary_key_select() -> None:
         (unit, how) for unit in ("ms median", "ms p95") for how in ("120 drivers", "2,000 drivers")
     }, done.stdout
     for row in rows.values():
-        sieuapp, baseline, ratio = (float(row[k]) for k in ("sieuapp", "baseline", "ratio"))
         # A primary-key select may print as 0.0 ms on a fast machine; the ratio is of the
         # unrounded times, so it must be positive and within what the printed numbers allow.
-        assert sieuapp > 0 and ratio > 0, row
-        low = (sieuapp - 0.05) / (baseline + 0.05)
-        high = (sieuapp + 0.05) / max(baseline - 0.05, 1e-9)
-        assert low - 0.01 <= ratio <= high + 0.01, row
+        assert float(row["sieuapp"]) > 0 and float(row["ratio"]) > 0, row
+        assert ratio_fits(row), row
     assert "taxi database:" in done.stdout
     # The target is reported, never asserted: a quick run does not reach 10,000 drivers.
     assert "taxi target: nearest() under 1 ms at 10,000 drivers" in done.stdout
