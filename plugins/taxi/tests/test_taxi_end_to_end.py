@@ -102,6 +102,8 @@ def test_a_complaint_lands_in_the_firms_report_queue(province, ioc_client):
     an.client.post(
         f"/m/taxi/driver/rides/{ride['id']}/cancel", json={"reason": "passenger_no_show"}
     )
+    inbox = citizen.get("/api/v1/me/notifications").get_json()["notifications"]
+    assert inbox[0]["kind"] == "taxi.cancelled"
 
     complaint = citizen.post(
         f"/m/taxi/rides/{ride['id']}/complaint",

@@ -3,7 +3,7 @@ granted the plugin the notify scope hear anything; the rest watch the ride's sta
 
 from __future__ import annotations
 
-from sieuapp.sdk import Services
+from sieuapp.sdk import LocalizedText, Services
 
 from . import texts
 from .fleet import shown_plate
@@ -30,48 +30,29 @@ def offered(services: Services, driver: Driver, offer: Offer, seconds: int) -> N
     )
 
 
+def _to_rider(
+    services: Services, ride: Ride, kind: str, title: LocalizedText, body: LocalizedText
+) -> None:
+    """Tell the ride's rider (none once their data was erased), linking to the ride."""
+    if ride.rider_id is not None:
+        services.notify.send(
+            ride.rider_id, kind, title, body, link=_link(ride), data={"ride_id": ride.id}
+        )
+
+
 def assigned(services: Services, ride: Ride, driver: Driver, minutes: int) -> None:
-    if ride.rider_id is None:
-        return
-    services.notify.send(
-        ride.rider_id,
-        "taxi.driver_assigned",
-        texts.ASSIGNED_TITLE,
-        texts.fill(
-            texts.ASSIGNED_BODY,
-            driver=driver.name,
-            plate=_plate(services, ride.vehicle_id),
-            minutes=minutes,
-        ),
-        link=_link(ride),
-        data={"ride_id": ride.id},
-    )
+    plate = _plate(services, ride.vehicle_id)
+    body = texts.fill(texts.ASSIGNED_BODY, driver=driver.name, plate=plate, minutes=minutes)
+    _to_rider(services, ride, "taxi.driver_assigned", texts.ASSIGNED_TITLE, body)
 
 
 def arrived(services: Services, ride: Ride) -> None:
-    if ride.rider_id is None:
-        return
-    services.notify.send(
-        ride.rider_id,
-        "taxi.driver_arrived",
-        texts.ARRIVED_TITLE,
-        texts.fill(texts.ARRIVED_BODY, plate=_plate(services, ride.vehicle_id)),
-        link=_link(ride),
-        data={"ride_id": ride.id},
-    )
+    body = texts.fill(texts.ARRIVED_BODY, plate=_plate(services, ride.vehicle_id))
+    _to_rider(services, ride, "taxi.driver_arrived", texts.ARRIVED_TITLE, body)
 
 
 def no_driver(services: Services, ride: Ride) -> None:
-    if ride.rider_id is None:
-        return
-    services.notify.send(
-        ride.rider_id,
-        "taxi.no_driver",
-        texts.NO_DRIVER_TITLE,
-        texts.NO_DRIVER_BODY,
-        link=_link(ride),
-        data={"ride_id": ride.id},
-    )
+    _to_rider(services, ride, "taxi.no_driver", texts.NO_DRIVER_TITLE, texts.NO_DRIVER_BODY)
 
 
 def rider_cancelled(services: Services, ride: Ride, driver: Driver) -> None:
@@ -86,13 +67,5 @@ def rider_cancelled(services: Services, ride: Ride, driver: Driver) -> None:
 
 
 def driver_cancelled(services: Services, ride: Ride, reason: str) -> None:
-    if ride.rider_id is None:
-        return
-    services.notify.send(
-        ride.rider_id,
-        "taxi.cancelled",
-        texts.CANCELLED_TITLE,
-        texts.fill(texts.CANCELLED_BODY, reason=reason),
-        link=_link(ride),
-        data={"ride_id": ride.id},
-    )
+    body = texts.fill(texts.CANCELLED_BODY, reason=reason)
+    _to_rider(services, ride, "taxi.cancelled", texts.CANCELLED_TITLE, body)

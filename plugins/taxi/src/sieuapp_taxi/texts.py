@@ -92,9 +92,6 @@ ALREADY_COMPLAINED = text(
     "You already complained about this ride (report {report}).",
 )
 ALREADY_PAID = text("Chuyến này đã được thanh toán.", "This ride is already paid.")
-METHOD = text(
-    "platform (thanh toán qua ứng dụng) hoặc cash (tiền mặt).", "platform (in the app) or cash."
-)
 NOT_CASH = text("Khách không chọn trả tiền mặt.", "The rider did not choose to pay cash.")
 END_TIME = text(
     "Một giờ UTC đã qua, dạng YYYY-MM-DDTHH.", "An hour in UTC that has passed, as YYYY-MM-DDTHH."
