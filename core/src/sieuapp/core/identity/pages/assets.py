@@ -3,28 +3,19 @@ name that changes with its content."""
 
 from __future__ import annotations
 
-import hashlib
-from functools import cache
-from importlib.resources import files
-
-from flask import Response, abort, request
+from flask import Response, abort
 
 from ...web.markers import tenantless
+from ...web.static_files import StaticFiles
 from . import blp
 
 STYLESHEET = "sieuapp.css"
-YEAR = 365 * 24 * 3600
-
-
-@cache
-def _stylesheet() -> tuple[bytes, str]:
-    body = files(__package__).joinpath("static", STYLESHEET).read_bytes()
-    return body, hashlib.sha256(body).hexdigest()[:16]
+_FILES = StaticFiles(__package__)
 
 
 def stylesheet_url() -> str:
     """The stylesheet's address, versioned by its content so that a long cache is safe."""
-    return f"/static/{STYLESHEET}?v={_stylesheet()[1]}"
+    return f"/static/{STYLESHEET}?v={_FILES.digest(STYLESHEET)}"
 
 
 @blp.app_context_processor
@@ -38,12 +29,4 @@ def stylesheet(name: str) -> Response:
     """The stylesheet (the only static file)."""
     if name != STYLESHEET:
         abort(404)
-    body, digest = _stylesheet()
-    etag = f'"{digest}"'
-    if etag in request.headers.get("If-None-Match", ""):
-        response = Response(status=304)
-    else:
-        response = Response(body, mimetype="text/css")
-    response.headers["ETag"] = etag
-    response.headers["Cache-Control"] = f"public, max-age={YEAR}, immutable"
-    return response
+    return _FILES.response(name)
