@@ -155,6 +155,10 @@ def test_report_goes_from_citizen_to_the_organization_and_back(platform, clients
     start = next(e for e in citizen_history if e["action"] == "start")
     assert start["actor"] is None and start["organization"]["code"] == "so-xay-dung"
     assert next(e for e in official_history if e["action"] == "start")["actor"] == "official"
+    # The status reached, in the caller's words: the app shows the timeline as it comes.
+    assert start["to_status"] == "in_progress" and start["to_status_label"] == "Đang xử lý"
+    english = citizen.get(f"/api/v1/reports/{rid}/history", headers={"Accept-Language": "en"})
+    assert english.json[0]["to_status_label"] == "Received"
 
 
 def test_reporter_steps_need_the_reporter_and_valid_input(platform, clients) -> None:

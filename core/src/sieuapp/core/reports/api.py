@@ -36,6 +36,7 @@ from ..web.i18n import request_language
 from . import access, duplicates, lifecycle, photos, submit
 from .access import Actor
 from .models import Report, ReportCategory, ReportEvent, ReportFollower, ReportPhoto
+from .public_view import status_label
 from .search import search_condition
 
 blp = Blueprint(
@@ -267,6 +268,7 @@ class EventOut(Schema):
     action = fields.String()
     from_status = fields.String(allow_none=True)
     to_status = fields.String()
+    to_status_label = fields.String(metadata={"description": "The status reached, in words"})
     actor = fields.String(allow_none=True)
     organization = fields.Nested(NamedOut, allow_none=True)
     note = fields.String(allow_none=True)
@@ -647,6 +649,7 @@ def history(report_id: int) -> list[dict[str, Any]]:
             "action": e.action,
             "from_status": e.from_status,
             "to_status": e.to_status,
+            "to_status_label": status_label(e.to_status, language),
             # Citizens deal with the organization, not with the official who took the step.
             "actor": e.actor_label
             if officials or (e.actor_id is not None and e.actor_id == actor.user_id)
