@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import csv
-import io
 from datetime import datetime
 from typing import Any
 
-from flask import Response, request
+from flask import Response
 from flask_smorest import Blueprint
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 from sieuapp.sdk.errors import InvalidInput, NotFound
@@ -17,6 +15,7 @@ from ..db import current_session
 from ..db.paging import paged
 from ..tenancy.context import current_tenant
 from ..tenancy.models import Organization
+from ..web.csv_download import csv_response, wants_csv
 from ..web.i18n import request_language
 from . import stats
 from .models import Report, ReportCategory
@@ -188,37 +187,21 @@ def statistics(query: dict[str, Any]) -> Any:
         until=query.get("until"),
         language=request_language(),
     )
-    wanted = query.get("format") or (
-        "csv"
-        # On a tie (*/*, no Accept) the first, JSON, wins.
-        if request.accept_mimetypes.best_match(["application/json", "text/csv"]) == "text/csv"
-        else "json"
-    )
-    if wanted == "json":
+    if not wants_csv(query.get("format")):
         return result
     return _csv(result)
 
 
 def _csv(result: dict[str, Any]) -> Response:
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(["group_by", "key", "label", *stats.METRICS])
     total_label = "Total" if request_language() == "en" else "Tổng"
-    for group in [*result["groups"], {"key": "", "label": total_label, **result["total"]}]:
-        writer.writerow(
-            [
-                result["group_by"],
-                group["key"] or "",
-                group["label"],
-                *("" if group[m] is None else group[m] for m in stats.METRICS),
-            ]
-        )
+    rows = [
+        [
+            result["group_by"],
+            group["key"] or "",
+            group["label"],
+            *(group[m] for m in stats.METRICS),
+        ]
+        for group in [*result["groups"], {"key": "", "label": total_label, **result["total"]}]
+    ]
     name = f"reports-{current_tenant().slug}-{result['group_by']}.csv"
-    return Response(
-        "\ufeff" + out.getvalue(),
-        mimetype="text/csv",
-        headers={
-            "Content-Disposition": f'attachment; filename="{name}"',
-            "Vary": "Accept",
-        },
-    )
+    return csv_response(["group_by", "key", "label", *stats.METRICS], rows, name)
