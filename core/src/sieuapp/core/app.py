@@ -17,7 +17,7 @@ from ._runtime import Runtime
 from .db import make_engine
 from .db._session import _KEY as SESSION_KEY
 from .db._session import close_current_session
-from .plugins import gate
+from .plugins import gate, usage
 from .plugins._containment import flush_outcomes
 from .plugins._host import PluginHost
 from .settings import Settings
@@ -108,6 +108,7 @@ def _register_core(app: Flask, api: web_api.Api) -> None:
     from .payments.done_page import blp as payment_pages_blp
     from .payments.receipt import blp as receipts_blp
     from .plugins.api import blp as modules_blp
+    from .plugins.usage_api import blp as module_usage_blp
     from .reports.admin_api import blp as reports_admin_blp
     from .reports.api import blp as reports_blp
     from .reports.catalog_api import blp as reports_catalog_blp
@@ -122,7 +123,7 @@ def _register_core(app: Flask, api: web_api.Api) -> None:
     app.register_blueprint(pages_blp)
     app.register_blueprint(federation_blp)
     app.register_blueprint(oidc_blp)
-    for blueprint in (modules_blp, identity_blp, tenancy_blp, audit_blp):
+    for blueprint in (modules_blp, module_usage_blp, identity_blp, tenancy_blp, audit_blp):
         api.register_blueprint(blueprint)
     api.register_blueprint(mfa_blp)
     api.register_blueprint(assurance_blp)
@@ -183,6 +184,7 @@ def _request_cycle(app: Flask, runtime: Runtime) -> None:
     def _teardown(error: BaseException | None) -> None:
         close_current_session(error)
         flush_outcomes(runtime.sessionmaker, runtime.settings.plugin_failure_limit)
+        usage.flush(runtime.sessionmaker)
 
 
 def _background_work(runtime: Runtime) -> None:

@@ -33,7 +33,7 @@ from ..payments.models import (
     PaymentEvent,
     Refund,
 )
-from ..plugins.models import ModuleState
+from ..plugins.models import ModuleState, ModuleUsage
 from ..reports.models import (
     Holiday,
     Open311Client,
@@ -79,6 +79,7 @@ __all__ = [
     "IdentityVerification",
     "MfaChallenge",
     "ModuleState",
+    "ModuleUsage",
     "Notification",
     "OAuthClient",
     "Open311Client",

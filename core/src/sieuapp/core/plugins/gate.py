@@ -1,4 +1,5 @@
-"""The module gate in front of every plugin route: installed, enabled for this tenant, role."""
+"""The module gate in front of every plugin route: installed, enabled for this tenant, role.
+A signed-in caller let through is noted as using the module today (``usage.py``)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from flask import abort
 from sieuapp.sdk.errors import Forbidden, Unauthorized
 
 from ..identity.principal import caller_roles, current_principal
+from . import usage
 from ._routing import request_plugin
 
 if TYPE_CHECKING:
@@ -27,3 +29,4 @@ def check(runtime: Runtime) -> None:
         if current_principal() is None:
             raise Unauthorized("Sign in to use this service.")
         raise Forbidden("Your role does not give access to this service.")
+    usage.note(plugin_id)

@@ -15,6 +15,8 @@ from ...audit.log import record as audit
 from ...db import current_session, utcnow
 from ...payments.personal_data import KEPT as PAYMENTS_KEPT
 from ...plugins._containment import count_task_outcomes
+from ...plugins.usage import ERASED as USAGE_ERASED
+from ...plugins.usage import erase_module_usage
 from ...reports.personal_data import erase_reports
 from ...tasks.outbox import enqueue
 from ...tenancy.context import load_tenant_by_id
@@ -74,6 +76,7 @@ ERASED: dict[str, LocalizedText] = {
         "Ảnh đã tải lên nhưng chưa gửi kèm phản ánh nào", "Photos uploaded but never sent"
     ),
     **NOTIFICATION_ERASED,
+    **USAGE_ERASED,
 }
 
 #: What the core keeps, by category: what it is, and the reason the law gives.
@@ -190,6 +193,7 @@ def erase_core(session: Session, user: User) -> dict[str, int]:
     )
     counts.update(erase_notification_data(session, uid))
     counts.update(erase_reports(session, uid))
+    counts.update(erase_module_usage(session, uid))
     session.flush()
     return counts
 

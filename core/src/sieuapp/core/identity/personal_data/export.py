@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from ...audit.models import AuditEntry
 from ...db import utcnow
 from ...payments.personal_data import export_payments
+from ...plugins.usage import export_module_usage
 from ...reports.personal_data import export_reports
 from ...tenancy.models import Organization, Tenant
 from ..assurance.models import IdentityVerification, PhoneVerification
@@ -211,6 +212,7 @@ def core_data(session: Session, user: User) -> dict[str, Any]:
         **export_reports(session, uid),
         **export_notification_data(session, uid),
         **export_payments(session, uid),
+        **export_module_usage(session, uid),
     }
 
 
