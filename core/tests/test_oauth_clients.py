@@ -77,9 +77,14 @@ def as_user(platform, username: str):
     return client
 
 
+#: Every tenant has the web shell's first-party client from its creation (test_shell_client);
+#: these tests are about the clients made after.
+NOT_SHELL = OAuthClient.kind != "first_party"
+
+
 def stored(platform) -> list[OAuthClient]:
     with platform.context() as session:
-        return list(session.scalars(select(OAuthClient).order_by(OAuthClient.id)))
+        return list(session.scalars(select(OAuthClient).where(NOT_SHELL).order_by(OAuthClient.id)))
 
 
 def audit_text(platform) -> str:
@@ -92,7 +97,14 @@ def audit_text(platform) -> str:
 
 def audits(platform, action: str) -> list[AuditEntry]:
     with platform.context() as session:
-        return list(session.scalars(select(AuditEntry).where(AuditEntry.action == action)))
+        entries = session.scalars(select(AuditEntry).where(AuditEntry.action == action))
+        return [e for e in entries if not (e.target or "").startswith("shell-")]
+
+
+def listed_clients(client, query: str = "") -> list[dict]:
+    """The admin's client list without the shell's client."""
+    listed = client.get(f"/api/v1/admin/oauth/clients{query}").json
+    return [c for c in listed if c["kind"] != "first_party"]
 
 
 def install(platform):
@@ -203,7 +215,7 @@ def test_the_cli_install_prints_the_client_secret_once(tmp_path: Path, monkeypat
 
     engine = make_engine(env["SIEUAPP_DATABASE_URL"])
     with Session(engine) as session:
-        client = session.scalar(select(OAuthClient))
+        client = session.scalar(select(OAuthClient).where(NOT_SHELL))
         assert client.client_id == client_id and clients.check_secret(client, secret)
     engine.dispose()
 
@@ -276,7 +288,7 @@ def test_the_admin_rotates_a_secret_shown_once(platform):
     assert client.secret_rotated_at is not None
     (entry,) = audits(platform, "oauth.client_secret_rotated")
     assert entry.target == client.client_id and entry.actor_label == "admin"
-    listed = admin.get("/api/v1/admin/oauth/clients").json
+    listed = listed_clients(admin)
     assert new not in json.dumps(listed) and "client_secret" not in listed[0]
     for secret in (new, first["client_secret"], client.secret_hash):
         assert secret not in audit_text(platform)
@@ -325,7 +337,7 @@ def test_another_tenants_admin_sees_none_of_these_clients(platform):
         secret, _ = accounts.issue_token(session, admin, current_tenant().id, 60)
     danang = platform.client(tenant="danang")
     danang.environ_base["HTTP_AUTHORIZATION"] = f"Bearer {secret}"
-    assert danang.get("/api/v1/admin/oauth/clients").json == []
+    assert listed_clients(danang) == []
     assert danang.get(f"/api/v1/admin/oauth/clients/{client_id}").status_code == 404
     assert danang.post(f"/api/v1/admin/oauth/clients/{client_id}/secret").status_code == 404
 
@@ -406,7 +418,7 @@ def test_a_partner_sees_and_manages_only_its_own_companys_clients(platform):
     # The province sees every client of the tenant, of any company and any plugin.
     install(platform)
     admin = platform.client(Role.PROVINCE_ADMIN)
-    everything = admin.get("/api/v1/admin/oauth/clients").json
+    everything = listed_clients(admin)
     assert {c["kind"] for c in everything} == {"partner", "plugin"} and len(everything) == 3
     only_vnpt = admin.get("/api/v1/admin/oauth/clients?organization=vnpt-hue").json
     assert [c["client_id"] for c in only_vnpt] == [theirs["client_id"]]
@@ -490,7 +502,7 @@ def test_a_partner_in_two_companies_says_which_one(platform):
     chosen = register(partner, organization="vnpt-hue")
     assert chosen.status_code == 201 and chosen.json["organization"] == "vnpt-hue"
     with platform.context() as session:
-        assert session.scalar(select(func.count()).select_from(OAuthClient)) == 1
+        assert session.scalar(select(func.count()).select_from(OAuthClient).where(NOT_SHELL)) == 1
 
 
 # -- the manifest ---------------------------------------------------------------------------

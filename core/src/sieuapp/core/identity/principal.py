@@ -22,8 +22,11 @@ from .oidc.models import OAuthClient
 
 F = TypeVar("F", bound=Callable[..., object])
 
-#: The app's own sign-in (password, second factor, delegation); every other client is a third party.
+#: The app's own sign-in (password, second factor, delegation). The only other first-party
+#: clients are OAuth clients of kind ``first_party`` (the web shell); every other is a third party.
 FIRST_PARTY_CLIENT = "sieuapp-app"
+#: ``OAuthClient.kind`` of the platform's own clients (``oidc.clients.FIRST_PARTY``).
+FIRST_PARTY_KIND = "first_party"
 
 
 @dataclass(frozen=True)
@@ -44,6 +47,9 @@ class Principal:
     #: of the plugin that owns that client (``client_plugin``), never the core's own APIs.
     client_id: str = FIRST_PARTY_CLIENT
     client_plugin: str | None = None
+    #: Issued to the platform itself (the app's sign-in or a ``first_party`` OAuth client):
+    #: such a token reaches the core's APIs like the user's own sign-in.
+    first_party: bool = True
 
     def has_role(self, *roles: str) -> bool:
         return bool(self.roles.intersection(roles))
@@ -97,7 +103,7 @@ def current_principal() -> Principal | None:
 def _refuse_third_party_token(principal: Principal | None) -> None:
     # A token a user gave a plugin's client carries that user's consent to that plugin only:
     # it must not manage their account, consents or anything an admin token could.
-    if principal is None or principal.client_id == FIRST_PARTY_CLIENT or not has_request_context():
+    if principal is None or principal.first_party or not has_request_context():
         return
     if principal.client_plugin is not None and request_plugin() == principal.client_plugin:
         return
@@ -171,11 +177,13 @@ def _load(token: str) -> Principal | None:
     if tok.tenant_id != tenant.id:
         return None
     client_plugin = None
-    if tok.client_id != FIRST_PARTY_CLIENT:
+    first_party = tok.client_id == FIRST_PARTY_CLIENT
+    if not first_party:
         client = session.scalar(select(OAuthClient).where(OAuthClient.client_id == tok.client_id))
-        if client is None or client.disabled_at is not None:
+        if client is None or client.disabled_at is not None or client.tenant_id != tenant.id:
             return None
-        client_plugin = client.plugin_id
+        first_party = client.kind == FIRST_PARTY_KIND
+        client_plugin = None if first_party else client.plugin_id
     agent = session.get(User, tok.actor_id) if tok.actor_id else None
     if tok.actor_id and (agent is None or not agent.active):
         return None
@@ -192,6 +200,7 @@ def _load(token: str) -> Principal | None:
             actor_username=agent.username,
             client_id=tok.client_id,
             client_plugin=client_plugin,
+            first_party=first_party,
         )
     assignments = session.execute(
         select(RoleAssignment.role, RoleAssignment.organization_id).where(
@@ -209,6 +218,7 @@ def _load(token: str) -> Principal | None:
         organizations=tuple((r, o) for r, o in assignments if o is not None),
         client_id=tok.client_id,
         client_plugin=client_plugin,
+        first_party=first_party,
     )
 
 

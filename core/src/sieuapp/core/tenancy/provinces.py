@@ -7,6 +7,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from vietnam_provinces import Province, ProvinceCode, VietNamDivisionType, Ward
 
+from ..identity.oidc.shell_client import ensure_shell_client
 from ..reports.catalog import ensure_core_categories
 from ..text import fold
 from .models import AdministrativeUnit, Tenant
@@ -40,8 +41,9 @@ def wards(code: int) -> list[Ward]:
 
 
 def create_tenant(session: Session, slug: str, province_code: int) -> Tenant:
-    """A tenant for a province, with every ward and commune of it and the core report catalog
-    (routed to the IOC until its organizations exist: ``ensure_core_categories`` again then)."""
+    """A tenant for a province, with every ward and commune of it, the core report catalog
+    (routed to the IOC until its organizations exist: ``ensure_core_categories`` again then)
+    and the web shell's OAuth client."""
     p = province(province_code)
     if session.scalar(select(Tenant.id).where(Tenant.slug == slug)) is not None:
         raise Conflict(f"Tenant {slug!r} exists already.", {"slug": ["Already used."]})
@@ -60,4 +62,5 @@ def create_tenant(session: Session, slug: str, province_code: int) -> Tenant:
     )
     session.flush()
     ensure_core_categories(session, tenant.id)
+    ensure_shell_client(session, tenant.id)
     return tenant

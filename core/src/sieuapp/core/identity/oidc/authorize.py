@@ -45,10 +45,11 @@ from ..browser import (
     render_page,
 )
 from ..consent import grant, granted_scopes, scope_purposes
+from ..mfa import is_enrolled, requires_mfa
 from ..models import User
-from .clients import consent_key, find_client
+from .clients import FIRST_PARTY, consent_key, find_client, registered
 from .errors import PageError, echoed, redirect_to
-from .metadata import AUTHORIZE
+from .metadata import AUTHORIZE, issuer
 from .models import OAuthClient
 from .tokens import Authentication, store_code, user_of
 
@@ -59,6 +60,9 @@ LOGIN_MARKER = "sieuapp_login"
 FORM_FIELDS = frozenset({"csrf_token", "decision"})
 PROMPTS = frozenset({"none", "login", "consent", "select_account"})
 S256_CHALLENGE_LENGTH = 43
+#: RFC 8176 methods that are a second factor (the browser login records ``otp`` for TOTP and
+#: recovery codes).
+SECOND_FACTORS = frozenset({"otp", "mfa", "hwk", "swk", "sms"})
 BASE64URL = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_")
 
 UNKNOWN_CLIENT = LocalizedText(
@@ -127,7 +131,7 @@ def parse(session: Session, tenant_id: int, values: MultiDict) -> AuthorizationR
     redirect_uri = params.get("redirect_uri", "")
     if (
         not redirect_uri
-        or redirect_uri not in (client.redirect_uris or [])
+        or redirect_uri not in registered(client, client.redirect_uris, issuer())
         or "redirect_uri" in repeated
     ):
         raise PageError(BAD_REDIRECT)
@@ -262,11 +266,29 @@ def proceed(session: Session, tenant_id: int, req: AuthorizationRequest, issuer:
         raise UnmetAuthenticationRequirementsError(
             "The user's assurance level is below the essential acr requested."
         )
+    first_party = req.client.kind == FIRST_PARTY
+    if first_party and _lacks_second_factor(session, user, tenant_id, login):
+        # A first-party token reaches everything the user may do, as the API's own sign-in
+        # does, and that sign-in asks for the second factor; a login without one (through a
+        # federated provider, say) must be made again with it.
+        if "none" in req.prompt:
+            raise LoginRequiredError("This account signs in with a second factor.")
+        if _logged_in_since_asked(req, login):
+            raise UnmetAuthenticationRequirementsError(
+                "This account must sign in with its second factor to use the platform's app."
+            )
+        return redirect_to(
+            login_url(_return_url(req, login), login_hint=req.login_hint, language=page_language())
+        )
     key = consent_key(req.client)
     wanted = [s for s in req.scopes if s != "openid"]
-    if decision == "deny":
+    if first_party:
+        # The user is using the platform itself: nothing goes to a third party, so there is
+        # nothing to consent to (and no consent is recorded).
+        pass
+    elif decision == "deny":
         raise AccessDeniedError("The user refused.")
-    if decision == "allow":
+    elif decision == "allow":
         if wanted:
             grant(session, user.id, tenant_id, key, wanted)
     else:
@@ -335,6 +357,11 @@ def _return_url(req: AuthorizationRequest, login: BrowserLogin | None) -> str:
     params = {k: v for k, v in req.params.items() if k != LOGIN_MARKER}
     params[LOGIN_MARKER] = marker
     return f"{AUTHORIZE}?{urlencode(params)}"
+
+
+def _lacks_second_factor(session: Session, user: User, tenant_id: int, login: BrowserLogin) -> bool:
+    needs = is_enrolled(session, user.id) or requires_mfa(session, user.id, tenant_id)
+    return needs and not SECOND_FACTORS.intersection(login.amr)
 
 
 def _acr_met(acr: str, essential: tuple[str, ...]) -> bool:

@@ -1,4 +1,5 @@
-"""OAuth clients: one per plugin per tenant, and the back-ends partners register.
+"""OAuth clients: one per plugin per tenant, the back-ends partners register, and the
+platform's own first-party clients (``shell_client``).
 
 A client secret is ``secrets.token_urlsafe(32)``, shown once (in the answer that creates or
 rotates it) and kept only as its SHA-256, like access tokens."""
@@ -24,16 +25,18 @@ from ...audit.log import record as audit
 from ...db import utcnow
 from ..consent import STANDARD_SCOPES
 from ..models import Token
-from ..principal import token_digest
+from ..principal import FIRST_PARTY_KIND, token_digest
 from .models import OAuthClient, RefreshToken
 
 PLUGIN = "plugin"
 PARTNER = "partner"
-FIRST_PARTY = "first_party"
+FIRST_PARTY = FIRST_PARTY_KIND
 
 AUTHORIZATION_CODE = "authorization_code"
 REFRESH_TOKEN = "refresh_token"
 CLIENT_CREDENTIALS = "client_credentials"
+#: RFC 8693; only first-party clients may use it (``token_exchange``).
+TOKEN_EXCHANGE = "urn:ietf:params:oauth:grant-type:token-exchange"
 PLUGIN_GRANT_TYPES = (AUTHORIZATION_CODE, REFRESH_TOKEN, CLIENT_CREDENTIALS)
 PARTNER_GRANT_TYPES = frozenset({CLIENT_CREDENTIALS, AUTHORIZATION_CODE, REFRESH_TOKEN})
 AUTH_METHODS = ("client_secret_basic", "client_secret_post")
@@ -64,7 +67,10 @@ def plugin_scope(manifest: Manifest) -> str:
     return " ".join(names)
 
 
-def _audit(session: Session, action: str, client: OAuthClient, actor: Actor, **fields: Any) -> None:
+def audit_change(
+    session: Session, action: str, client: OAuthClient, actor: Actor, **fields: Any
+) -> None:
+    """An ``oauth.client_*`` audit entry about ``client``; the target is its client id."""
     audit(
         session,
         action,
@@ -146,14 +152,33 @@ def ensure_plugin_client(
     )
     session.add(client)
     session.flush()
-    _audit(session, "oauth.client_created", client, actor, after=client_view(client))
+    audit_change(session, "oauth.client_created", client, actor, after=client_view(client))
     return client, secret
 
 
 # -- partner clients -----------------------------------------------------------------------
 
 
-def _uri_list(field_name: str, value: Any, problems: dict[str, list[str]]) -> list[str]:
+def is_path(uri: Any) -> bool:
+    """Whether a registered URI is a path on the issuer's own origin (first-party clients)."""
+    return isinstance(uri, str) and uri.startswith("/") and not uri.startswith("//")
+
+
+def path_problem(uri: Any) -> str | None:
+    """Why ``uri`` cannot be a first-party client's relative redirect URI, or None."""
+    if not is_path(uri):
+        return f"{uri!r} must be an absolute URL or a path starting with a single /"
+    if len(uri) > 2000:
+        return f"{uri[:40]!r}... is longer than 2000 characters"
+    # Anything a browser might read as another origin or an escape from the path is refused.
+    if any(c.isspace() or c in "#\\" for c in uri) or "/../" in uri + "/" or "/./" in uri + "/":
+        return f"{uri!r} must be a plain path: no spaces, fragment, backslash or dot segments"
+    return None
+
+
+def _uri_list(
+    field_name: str, value: Any, problems: dict[str, list[str]], *, paths: bool = False
+) -> list[str]:
     if value is None:
         return []
     if isinstance(value, str) or not isinstance(value, list | tuple):
@@ -161,7 +186,7 @@ def _uri_list(field_name: str, value: Any, problems: dict[str, list[str]]) -> li
         return []
     seen: set[str] = set()
     for i, uri in enumerate(value):
-        problem = redirect_uri_problem(uri)
+        problem = path_problem(uri) if paths and is_path(uri) else redirect_uri_problem(uri)
         if problem is None and uri in seen:
             problem = f"{uri!r} is listed twice"
         if problem is not None:
@@ -172,12 +197,15 @@ def _uri_list(field_name: str, value: Any, problems: dict[str, list[str]]) -> li
 
 
 def check_redirect_uris(
-    redirect_uris: Any, post_logout_redirect_uris: Any
+    redirect_uris: Any, post_logout_redirect_uris: Any, *, paths: bool = False
 ) -> tuple[list[str], list[str]]:
-    """Both lists, validated; raises ``InvalidInput`` naming each bad item."""
+    """Both lists, validated; raises ``InvalidInput`` naming each bad item. ``paths`` also
+    accepts paths on the issuer's origin (first-party clients only)."""
     problems: dict[str, list[str]] = {}
-    redirects = _uri_list("redirect_uris", redirect_uris, problems)
-    logouts = _uri_list("post_logout_redirect_uris", post_logout_redirect_uris, problems)
+    redirects = _uri_list("redirect_uris", redirect_uris, problems, paths=paths)
+    logouts = _uri_list(
+        "post_logout_redirect_uris", post_logout_redirect_uris, problems, paths=paths
+    )
     if problems:
         raise InvalidInput("Some redirect URIs are invalid.", problems)
     return redirects, logouts
@@ -270,7 +298,7 @@ def create_partner_client(
     )
     session.add(client)
     session.flush()
-    _audit(session, "oauth.client_created", client, actor, after=client_view(client))
+    audit_change(session, "oauth.client_created", client, actor, after=client_view(client))
     return client, secret
 
 
@@ -293,7 +321,7 @@ def rotate_secret(session: Session, client: OAuthClient, *, actor: Actor) -> str
     secret = new_secret()
     client.secret_hash = token_digest(secret)
     client.secret_rotated_at = utcnow()
-    _audit(session, "oauth.client_secret_rotated", client, actor)
+    audit_change(session, "oauth.client_secret_rotated", client, actor)
     return secret
 
 
@@ -306,7 +334,9 @@ def set_redirect_uris(
     actor: Actor,
 ) -> None:
     """Replace the client's redirect URIs (``None`` leaves a list as it is); audited."""
-    redirects, logouts = check_redirect_uris(redirect_uris, post_logout_redirect_uris)
+    redirects, logouts = check_redirect_uris(
+        redirect_uris, post_logout_redirect_uris, paths=client.kind == FIRST_PARTY
+    )
     if client.kind == PARTNER:
         # A partner client's grants were chosen with its URIs; keep the two consistent.
         has_code = AUTHORIZATION_CODE in client.grant_types
@@ -328,7 +358,7 @@ def set_redirect_uris(
         client.post_logout_redirect_uris = logouts
     after = client_view(client)
     if after != before:
-        _audit(session, "oauth.client_updated", client, actor, before=before, after=after)
+        audit_change(session, "oauth.client_updated", client, actor, before=before, after=after)
 
 
 def disable(session: Session, client: OAuthClient, *, actor: Actor) -> int:
@@ -338,7 +368,7 @@ def disable(session: Session, client: OAuthClient, *, actor: Actor) -> int:
     now = utcnow()
     client.disabled_at = now
     revoked = _revoke_tokens(session, client, now)
-    _audit(session, "oauth.client_disabled", client, actor)
+    audit_change(session, "oauth.client_disabled", client, actor)
     audit(
         session,
         "auth.token_revoked",
@@ -357,7 +387,7 @@ def enable(session: Session, client: OAuthClient, *, actor: Actor) -> None:
     if client.disabled_at is None:
         return
     client.disabled_at = None
-    _audit(session, "oauth.client_enabled", client, actor)
+    audit_change(session, "oauth.client_enabled", client, actor)
 
 
 def _revoke_tokens(session: Session, client: OAuthClient, now: datetime) -> dict[str, int]:
@@ -396,6 +426,14 @@ def _module_switched_off(client: OAuthClient) -> bool:
         return False
     state = runtime_of(current_app).tenant_states().get(client.plugin_id or "")
     return state is not None and not state.enabled
+
+
+def registered(client: OAuthClient, uris: Iterable[str] | None, issuer: str) -> list[str]:
+    """The client's registered redirect (or post-logout) URIs as absolute URLs: a first-party
+    client's paths are on the origin of the issuer serving the request, so that one client
+    serves every host name and port the platform answers on."""
+    absolute = client.kind == FIRST_PARTY
+    return [issuer + uri if absolute and is_path(uri) else uri for uri in uris or ()]
 
 
 def check_secret(client: OAuthClient, secret: str) -> bool:

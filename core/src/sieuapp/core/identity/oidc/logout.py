@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from ..browser import check_csrf, current_login, forget_login, render_page
 from . import keys
-from .clients import find_client
+from .clients import find_client, registered
 from .errors import error_page, redirect_to
 from .metadata import LOGOUT
 from .models import OAuthClient
@@ -41,7 +41,7 @@ def end_session(session: Session, tenant_id: int, issuer: str) -> Response:
     if client is not None and client.tenant_id != tenant_id:
         client = None
     redirect_uri = params.get("post_logout_redirect_uri")
-    if redirect_uri and (client is None or redirect_uri not in _registered(client)):
+    if redirect_uri and (client is None or redirect_uri not in _registered(client, issuer)):
         return error_page(UNREGISTERED)
     login = current_login()
     confirmed = request.method == "POST" and request.form.get("confirm") == "yes"
@@ -69,8 +69,8 @@ def end_session(session: Session, tenant_id: int, issuer: str) -> Response:
     )
 
 
-def _registered(client: OAuthClient) -> list[str]:
-    return list(client.post_logout_redirect_uris or [])
+def _registered(client: OAuthClient, issuer: str) -> list[str]:
+    return registered(client, client.post_logout_redirect_uris, issuer)
 
 
 def _hint(session: Session, token: str | None, issuer: str) -> dict | None:
