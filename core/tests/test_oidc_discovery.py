@@ -66,6 +66,7 @@ def test_what_the_document_promises(platform):
         "authorization_code",
         "refresh_token",
         "client_credentials",
+        "urn:ietf:params:oauth:grant-type:token-exchange",
     }
     assert doc["acr_values_supported"] == [
         "urn:sieuapp:loa:0",

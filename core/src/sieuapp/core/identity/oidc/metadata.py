@@ -19,7 +19,13 @@ USERINFO = "/oauth/userinfo"
 JWKS = "/oauth/jwks"
 LOGOUT = "/oauth/logout"
 
-GRANT_TYPES = ("authorization_code", "refresh_token", "client_credentials")
+GRANT_TYPES = (
+    "authorization_code",
+    "refresh_token",
+    "client_credentials",
+    # RFC 8693, for the platform's own clients only (``token_exchange``).
+    "urn:ietf:params:oauth:grant-type:token-exchange",
+)
 SECRET_METHODS = ("client_secret_basic", "client_secret_post")
 #: Claims about the authentication itself, in every id_token.
 ID_TOKEN_CLAIMS = (

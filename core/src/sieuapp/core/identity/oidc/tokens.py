@@ -169,10 +169,15 @@ def issue_access_token(
     *,
     family_id: str | None,
     actor_id: str | None = None,
+    not_after: datetime | None = None,
 ) -> tuple[str, Token]:
-    """An opaque bearer token in the ``tokens`` table, so every API accepts it."""
+    """An opaque bearer token in the ``tokens`` table, so every API accepts it; it lives the
+    access token lifetime, or until ``not_after`` when that comes first."""
     now = clock.now()
     secret = new_secret()
+    expires_at = now + timedelta(seconds=runtime_of().settings.access_token_ttl)
+    if not_after is not None:
+        expires_at = min(expires_at, not_after)
     token = Token(
         token_hash=token_digest(secret),
         user_id=user_id,
@@ -180,7 +185,7 @@ def issue_access_token(
         client_id=client.client_id,
         scope=scope,
         issued_at=now,
-        expires_at=now + timedelta(seconds=runtime_of().settings.access_token_ttl),
+        expires_at=expires_at,
         family_id=family_id,
         actor_id=actor_id,
     )

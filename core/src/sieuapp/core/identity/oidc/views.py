@@ -28,12 +28,13 @@ from ..models import Token, User
 from . import authorize as authorization
 from . import keys
 from .client_auth import authenticate_client
-from .clients import consent_key, find_client
+from .clients import FIRST_PARTY, TOKEN_EXCHANGE, consent_key, find_client
 from .errors import NO_STORE, PageError, echoed, error_page, json_error, redirect_error
 from .idtoken import id_token
 from .logout import end_session
 from .metadata import GRANT_TYPES, SECRET_METHODS, issuer, provider_metadata
 from .models import OAuthClient, RefreshToken
+from .token_exchange import exchange_grant
 from .tokens import (
     Authentication,
     access_token_live,
@@ -271,6 +272,7 @@ _GRANTS: dict[str, Callable[[Session, OAuthClient], dict[str, Any]]] = {
     "authorization_code": _code_grant,
     "refresh_token": _refresh_grant,
     "client_credentials": _client_credentials_grant,
+    TOKEN_EXCHANGE: exchange_grant,
 }
 
 
@@ -414,7 +416,11 @@ def userinfo() -> Response:
     if client is None:
         # The client was disabled since: its tokens no longer reach user data.
         return _bearer_error(401, "invalid_token", "The client of this token is disabled.")
-    granted = granted_scopes(session, user.id, tenant_id, consent_key(client))
+    if client.kind == FIRST_PARTY:
+        # The platform's own app shares nothing with a third party: no consent to consult.
+        granted = scopes
+    else:
+        granted = granted_scopes(session, user.id, tenant_id, consent_key(client))
     released = frozenset(scopes & (granted | {"openid"}))
     claims = released_claims(user, released)
     if "verified_claims" in released:
