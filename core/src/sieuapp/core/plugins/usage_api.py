@@ -148,19 +148,19 @@ def module_usage(query: dict[str, Any]) -> Any:
     tenant_id = current_tenant().id
     language = request_language()
     plugin_id = query.get("module")
-    first, last = query["first"], query["last"]
+    scope = usage_stats.Scope(tenant_id, query["first"], query["last"], plugin_id)
     names = _module_names(language)
     if query["by"] == "day":
-        rows = _day_rows(session, tenant_id, first, last, plugin_id, names)
+        rows = _day_rows(session, scope, names)
     else:
-        rows = _commune_rows(session, tenant_id, first, last, plugin_id, names, language)
+        rows = _commune_rows(session, scope, names, language)
     if wants_csv(query.get("format")):
-        return _csv(query["by"], rows, first, last)
-    totals = usage_stats.by_module(session, tenant_id, first, last, plugin_id)
+        return _csv(query["by"], rows, scope)
+    totals = usage_stats.by_module(session, scope)
     return {
         "by": query["by"],
-        "first": first.isoformat(),
-        "last": last.isoformat(),
+        "first": scope.first.isoformat(),
+        "last": scope.last.isoformat(),
         "module": plugin_id,
         "time_zone": ZONE.key,
         "rows": rows,
@@ -189,17 +189,13 @@ def _module_names(language: str) -> dict[str, str]:
 
 
 def _day_rows(
-    session: Session,
-    tenant_id: int,
-    first: date,
-    last: date,
-    plugin_id: str | None,
-    names: dict[str, str],
+    session: Session, scope: usage_stats.Scope, names: dict[str, str]
 ) -> list[dict[str, Any]]:
-    counts = usage_stats.by_day(session, tenant_id, first, last, plugin_id)
+    counts = usage_stats.by_day(session, scope)
     # Every day of the range, 0 included, so that a chart's axis needs no filling.
-    modules = sorted({module for module, _ in counts} | ({plugin_id} if plugin_id else set()))
-    days = [first + timedelta(days=n) for n in range((last - first).days + 1)]
+    asked = {scope.plugin_id} if scope.plugin_id else set()
+    modules = sorted({module for module, _ in counts} | asked)
+    days = scope.days()
     return [
         {
             "module": module,
@@ -213,20 +209,15 @@ def _day_rows(
 
 
 def _commune_rows(
-    session: Session,
-    tenant_id: int,
-    first: date,
-    last: date,
-    plugin_id: str | None,
-    names: dict[str, str],
-    language: str,
+    session: Session, scope: usage_stats.Scope, names: dict[str, str], language: str
 ) -> list[dict[str, Any]]:
-    counts = usage_stats.by_commune(session, tenant_id, first, last, plugin_id)
+    counts = usage_stats.by_commune(session, scope)
     codes = {code for _, code, _ in counts if code is not None}
     units = dict(
         session.execute(
             select(AdministrativeUnit.code, AdministrativeUnit.name).where(
-                AdministrativeUnit.tenant_id == tenant_id, AdministrativeUnit.code.in_(codes)
+                AdministrativeUnit.tenant_id == scope.tenant_id,
+                AdministrativeUnit.code.in_(codes),
             )
         ).all()
     )
@@ -250,8 +241,8 @@ def _commune_rows(
     return rows
 
 
-def _csv(by: str, rows: list[dict[str, Any]], first: date, last: date) -> Response:
-    name = f"module-usage-{current_tenant().slug}-{by}-{first.isoformat()}-{last.isoformat()}.csv"
+def _csv(by: str, rows: list[dict[str, Any]], scope: usage_stats.Scope) -> Response:
+    name = f"module-usage-{current_tenant().slug}-{by}-{scope.first}-{scope.last}.csv"
     if by == "day":
         return csv_response(
             ["module", "module_name", "day", "users"],
