@@ -12,6 +12,7 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from sieuapp.core.db import unit_of_work
+from sieuapp.core.demo import usage as demo_usage
 from sieuapp.core.identity.models import User
 from sieuapp.core.identity.passwords import hash_password
 from sieuapp.core.plugins import usage
@@ -405,3 +406,16 @@ def test_usage_is_exported_and_erased_with_the_account(platform, clock):
     assert item["count"] == 2 and item["what"]["vi"] and item["what"]["en"]
     # The official's use stays; the citizen's is gone.
     assert [u for _, _, u, _ in recorded(platform)] == [platform.users["official"].id]
+
+
+# -- the demo --------------------------------------------------------------------------------
+
+
+def test_the_demo_records_two_weeks_of_its_accounts_habits_once(platform, clock):
+    with platform.context() as session:
+        tenant_id = session.scalar(select(Tenant.id).where(Tenant.slug == "hue"))
+        # The test platform has the demo's citizen and official, not its drivers.
+        assert demo_usage.seed_usage(session, tenant_id, ["hotlines", "taxi"]) == 7 + 5 + 4
+        assert demo_usage.seed_usage(session, tenant_id, ["hotlines", "taxi"]) == 0
+    days = {day for _, day, _, _ in recorded(platform)}
+    assert max(days) == date(2026, 12, 1) and min(days) == date(2026, 11, 18)

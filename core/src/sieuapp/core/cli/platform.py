@@ -174,6 +174,7 @@ def _print_banner(app: Flask, host: str, port: int, report: Any) -> None:
         echo(f"            VNPay simulator (cổng thử / test gateway): {gateway}/paymentv2/")
     if "taxi" in report.enabled:
         echo(f"  taxi:     {base}/m/taxi/ (tài xế / drivers: taixe1, taixe2)")
+    echo(f"  usage:    {base}/api/v1/admin/modules/usage?by=commune (admin, ioc)")
     echo(f"  Open311:  {base}{DEMO_OPEN311_ENDPOINT}/discovery.json")
     echo(f"            api_key (demo, public): {DEMO_OPEN311_KEY}")
     if settings.sms_development_log:

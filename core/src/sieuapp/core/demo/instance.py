@@ -43,6 +43,7 @@ from .payments import (
 )
 from .reports import seed_reports
 from .taxi import FIRMS, TAXI, ensure_firm, set_up_fleet
+from .usage import seed_usage
 
 TENANT = "hue"
 #: Thành phố Huế in the 2025 structure.
@@ -70,6 +71,8 @@ class DemoReport:
     payments_created: int = 0
     #: Whether this run gave the taxi module its firms, fares, cars and drivers.
     taxi_set_up: bool = False
+    #: Module uses (person, module, day) this run added to the usage statistics.
+    usage_recorded: int = 0
 
 
 def demo_settings(data_dir: Path) -> Settings:
@@ -133,6 +136,8 @@ def seed(app: Flask, host: str = "127.0.0.1", port: int = 8000) -> DemoReport:
     report.taxi_set_up = _set_up_taxi(app, report)
     with _tenant_context(app) as session:
         report.payments_created = seed_payments(session, g.tenant.id)
+    with _tenant_context(app) as session:
+        report.usage_recorded = seed_usage(session, g.tenant.id, report.enabled)
     return report
 
 
