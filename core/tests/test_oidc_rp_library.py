@@ -222,3 +222,96 @@ def test_behind_a_tls_proxy_the_issuer_is_https(provider):
     doc = answer.json()
     assert doc["issuer"] == f"https://127.0.0.1:{server.port}"
     assert ProviderConfigurationResponse(**doc).verify() is True
+
+
+def test_pyoidc_signs_the_shell_in_as_a_public_client(provider):
+    """The web shell's first-party client (no secret, PKCE, a redirect URI registered as a
+    path on the serving origin) through the same library, then its token exchanged for the
+    plugin's (RFC 8693) and read back through the plugin's own introspection."""
+    server, plugin_client_id, plugin_secret = provider
+    redirect = f"{server.base}/app/callback"
+    rp = Client(client_authn_method=CLIENT_AUTHN_METHOD)
+    config = rp.provider_config(server.base)
+    assert "urn:ietf:params:oauth:grant-type:token-exchange" in config["grant_types_supported"]
+    rp.store_registration_info(
+        RegistrationResponse(
+            client_id="shell-hue", redirect_uris=[redirect], token_endpoint_auth_method="none"
+        )
+    )
+    rp.redirect_uris = [redirect]
+    pkce, verifier = rp.add_code_challenge()
+    state, nonce = "st-shell-1", "nonce-shell-1"
+    request = rp.construct_AuthorizationRequest(
+        request_args={
+            "client_id": "shell-hue",
+            "response_type": "code",
+            "scope": ["openid", "profile"],
+            "redirect_uri": redirect,
+            "state": state,
+            "nonce": nonce,
+            **pkce,
+        }
+    )
+    browser = requests.Session()
+    answer = browser.get(
+        request.request(rp.authorization_endpoint), allow_redirects=False, timeout=30
+    )
+    assert answer.status_code == 302, answer.text
+    login_page = browser.get(urljoin(server.base, answer.headers["Location"]), timeout=30)
+    form = {**fields(login_page.text), "username": "citizen", "password": PASSWORD}
+    signed_in = browser.post(
+        urljoin(server.base, "/auth/login"), data=form, allow_redirects=False, timeout=30
+    )
+    assert signed_in.status_code == 303, signed_in.text
+    # No consent page: the code comes straight back.
+    back = browser.get(
+        urljoin(server.base, signed_in.headers["Location"]), allow_redirects=False, timeout=30
+    )
+    assert back.status_code == 302, back.text
+    assert back.headers["Location"].startswith(redirect + "?")
+    query = urlsplit(back.headers["Location"]).query
+    response = rp.parse_response(AuthorizationResponse, info=query, sformat="urlencoded")
+    assert response["state"] == state
+
+    tokens = rp.do_access_token_request(
+        state=state,
+        request_args={
+            "client_id": "shell-hue",
+            "code": response["code"],
+            "redirect_uri": redirect,
+            "code_verifier": verifier,
+        },
+        authn_method="",
+    )
+    assert isinstance(tokens, AccessTokenResponse), tokens.to_dict()
+    assert tokens["id_token"]["aud"] == ["shell-hue"] and tokens["id_token"]["nonce"] == nonce
+    shell_token = tokens["access_token"]
+    me = requests.get(
+        f"{server.base}/api/v1/me", headers={"Authorization": f"Bearer {shell_token}"}, timeout=30
+    )
+    assert me.status_code == 200, me.text
+
+    exchanged = requests.post(
+        config["token_endpoint"],
+        data={
+            "grant_type": "urn:ietf:params:oauth:grant-type:token-exchange",
+            "client_id": "shell-hue",
+            "subject_token": shell_token,
+            "subject_token_type": "urn:ietf:params:oauth:token-type:access_token",
+            "audience": "rp",
+        },
+        timeout=30,
+    )
+    assert exchanged.status_code == 200, exchanged.text
+    plugin_token = exchanged.json()["access_token"]
+    seen = requests.post(
+        config["introspection_endpoint"],
+        data={"token": plugin_token},
+        auth=(plugin_client_id, plugin_secret),
+        timeout=30,
+    ).json()
+    assert seen["active"] is True and seen["client_id"] == plugin_client_id
+    refused = requests.get(
+        f"{server.base}/api/v1/me", headers={"Authorization": f"Bearer {plugin_token}"}, timeout=30
+    )
+    assert refused.status_code == 403
