@@ -477,17 +477,24 @@ def test_the_shell_exchanges_its_token_for_a_plugins(platform, browser):
     anyone.post("/oauth/revoke", data={"token": token}, auth=(xeom, secret))
     assert anyone.get("/m/xeom/me", headers=bearer(token)).status_code == 401
 
-    # Signing the shell out of its refresh token's family takes the plugin's tokens along.
+    # The shell signing out (revoking its access token) takes the plugin's tokens along, and
+    # its refresh token: they are one family.
     again = exchange(browser, shell["access_token"], "xeom").json["access_token"]
-    browser.post(
-        "/oauth/revoke",
+    revoked = browser.post(
+        "/oauth/revoke", data={"client_id": SHELL, "token": shell["access_token"]}
+    )
+    assert revoked.status_code == 200
+    assert anyone.get("/m/xeom/me", headers=bearer(again)).status_code == 401
+    assert anyone.get("/api/v1/me", headers=bearer(shell["access_token"])).status_code == 401
+    refresh = browser.post(
+        "/oauth/token",
         data={
+            "grant_type": "refresh_token",
             "client_id": SHELL,
-            "token": shell["refresh_token"],
-            "token_type_hint": "refresh_token",
+            "refresh_token": shell["refresh_token"],
         },
     )
-    assert anyone.get("/m/xeom/me", headers=bearer(again)).status_code == 401
+    assert refresh.json["error"] == "invalid_grant"
 
 
 def test_the_audience_may_be_the_plugin_id_and_the_scope_narrower(platform, browser):

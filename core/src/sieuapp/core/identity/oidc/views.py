@@ -309,6 +309,10 @@ def revoke() -> Response:
     kind = "refresh_token" if isinstance(found, RefreshToken) else "access_token"
     if isinstance(found, RefreshToken):
         revoke_family(session, found.family_id, now)
+    elif client.kind == FIRST_PARTY and found.family_id is not None:
+        # The shell revoking its access token is signing out: the plugins' tokens exchanged
+        # from it share its family and go too (RFC 7009 2.1 lets the refresh token go along).
+        revoke_family(session, found.family_id, now)
     elif found.revoked_at is None:
         found.revoked_at = now
     audit(
