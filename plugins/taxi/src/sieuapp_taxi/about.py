@@ -103,8 +103,17 @@ MANIFEST = Manifest(
         ),
     ),
     config_schema=TaxiConfig,
-    frontend=FrontendEntry(route="/", icon="taxi", category="transport"),
-    # Riders are citizens; firm staff and the province use the same module's other routes.
-    roles=(Role.CITIZEN, Role.PARTNER_STAFF, Role.PROVINCE_ADMIN, Role.IOC_OPERATOR),
+    # The rider's page (page.py), which the app shows in its frame.
+    frontend=FrontendEntry(route="/app/", icon="taxi", category="transport"),
+    # Anyone may load the page (the app frames it before it hands over a token); every API
+    # view asks for a signed-in caller itself. Riders are citizens; firm staff and the
+    # province use the same module's other routes.
+    roles=(
+        Role.ANONYMOUS,
+        Role.CITIZEN,
+        Role.PARTNER_STAFF,
+        Role.PROVINCE_ADMIN,
+        Role.IOC_OPERATOR,
+    ),
     migrations="sieuapp_taxi:migrations",
 )

@@ -142,3 +142,138 @@ COMPLAINT_DESCRIPTION = text(
     "Fares, driver behaviour, route, safety, items left in the car.",
 )
 TRANSPORT = text("Giao thông", "Transport")
+
+# -- the rider's page (page.py, templates/taxi/page.html, static/taxi.js) --
+#: Every text the page shows, by key: the template reads them and the script gets them all in
+#: the page's language.
+PAGE = {
+    "title": text("Đặt taxi", "Taxi"),
+    "intro": text(
+        "Đặt xe của các hãng taxi trong tỉnh, xem giá trước khi đi.",
+        "Book a taxi from the province's firms and see the fare before you go.",
+    ),
+    "loading": text("Đang tải…", "Loading…"),
+    "sign_in": text(
+        "Hãy đăng nhập trong ứng dụng để đặt xe và xem các chuyến của bạn.",
+        "Sign in in the app to book a taxi and see your rides.",
+    ),
+    "outside_app": text(
+        "Trang này chạy trong ứng dụng; mở dịch vụ Đặt taxi từ màn hình chính của ứng dụng.",
+        "This page runs inside the app; open the Taxi service from the app's home screen.",
+    ),
+    "book_heading": text("Đặt xe", "Book a ride"),
+    "pickup": text("Điểm đón", "Pick-up"),
+    "dropoff": text("Điểm đến", "Destination"),
+    "address": text("Địa chỉ (không bắt buộc)", "Address (optional)"),
+    "pickup_address_hint": text("Ví dụ: cổng Ngọ Môn", "For example: Ngọ Môn gate"),
+    "dropoff_address_hint": text("Ví dụ: Ga Huế", "For example: Huế railway station"),
+    "latitude": text("Vĩ độ", "Latitude"),
+    "longitude": text("Kinh độ", "Longitude"),
+    "coordinates_note": text(
+        "Chưa có bản đồ: nhập tọa độ (độ thập phân) hoặc dùng vị trí của bạn cho điểm đón. "
+        "Địa chỉ giúp tài xế tìm bạn.",
+        "There is no map yet: enter coordinates (decimal degrees), or use your location for "
+        "the pick-up. The address helps the driver find you.",
+    ),
+    "use_location": text("Dùng vị trí của tôi", "Use my location"),
+    "locating": text("Đang lấy vị trí…", "Finding your location…"),
+    "located": text(
+        "Đã lấy vị trí (sai số khoảng {metres} m).", "Located (within about {metres} m)."
+    ),
+    "location_failed": text(
+        "Không lấy được vị trí. Hãy cho phép truy cập vị trí hoặc nhập tọa độ.",
+        "Could not get your location. Allow location access or enter the coordinates.",
+    ),
+    "location_unsupported": text(
+        "Thiết bị không hỗ trợ định vị: hãy nhập tọa độ.",
+        "This device cannot tell its location: enter the coordinates.",
+    ),
+    "seats": text("Loại xe", "Car size"),
+    "seats_4": text("4 chỗ", "4 seats"),
+    "seats_7": text("7 chỗ", "7 seats"),
+    "passengers": text("Số hành khách", "Passengers"),
+    "estimate": text("Xem giá", "See fares"),
+    "estimate_heading": text("Giá dự kiến", "Estimated fares"),
+    "distance": text("Quãng đường khoảng {km} km", "About {km} km"),
+    "any_firm": text("Hãng nào cũng được (xe gần nhất)", "Any firm (the nearest car)"),
+    "no_fares": text(
+        "Chưa có hãng nào công bố giá cho loại xe này.",
+        "No firm has published fares for this size.",
+    ),
+    "fare_note": text(
+        "Giá theo đồng hồ có thể khác một chút nếu đường đi hoặc thời gian chờ khác.",
+        "The metered fare may differ a little with the route taken and waiting time.",
+    ),
+    "book": text("Đặt xe", "Book"),
+    "consent_button": text("Cho phép và tiếp tục", "Allow and continue"),
+    "consent_sent": text(
+        "Ứng dụng sẽ hỏi bạn; trang tải lại khi bạn đồng ý.",
+        "The app will ask you; this page reloads when you agree.",
+    ),
+    "ride_heading": text("Chuyến của bạn", "Your ride"),
+    "state_requested": text("Đang tìm xe gần bạn…", "Looking for a car near you…"),
+    "state_reserved": text("Tài xế đang đến điểm đón", "Your driver is on the way"),
+    "state_arrived": text("Xe đã đến điểm đón", "Your car is at the pick-up"),
+    "state_on_trip": text("Đang trong chuyến đi", "On the trip"),
+    "state_completed": text("Chuyến đi đã hoàn thành", "Trip completed"),
+    "state_cancelled": text("Chuyến đã hủy", "Ride cancelled"),
+    "cancelled_by_passenger": text("Bạn đã hủy chuyến.", "You cancelled the ride."),
+    "cancelled_by_driver": text("Tài xế đã hủy chuyến.", "The driver cancelled the ride."),
+    "cancelled_by_provider": text(
+        "Không tìm được xe trống gần bạn. Hãy thử lại sau ít phút.",
+        "No free car was found near you. Please try again in a few minutes.",
+    ),
+    "driver": text("Tài xế", "Driver"),
+    "plate": text("Biển số", "Plate"),
+    "call_driver": text("Gọi tài xế", "Call the driver"),
+    "car_distance": text("Xe cách điểm đón khoảng {metres} m", "The car is about {metres} m away"),
+    "pickup_by": text("Dự kiến đón lúc {time}", "Expected at the pick-up by {time}"),
+    "firm": text("Hãng", "Firm"),
+    "quoted_fare": text("Giá dự kiến", "Quoted fare"),
+    "fare": text("Cước", "Fare"),
+    "cancel_heading": text("Hủy chuyến", "Cancel the ride"),
+    "cancel_reason": text("Lý do", "Reason"),
+    "cancel": text("Hủy chuyến", "Cancel ride"),
+    "reason_changed_mind": text("Tôi đổi ý", "I changed my mind"),
+    "reason_driver_too_far": text("Xe ở quá xa", "The car is too far"),
+    "reason_waited_too_long": text("Chờ quá lâu", "I waited too long"),
+    "reason_booked_by_mistake": text("Đặt nhầm", "Booked by mistake"),
+    "reason_other": text("Lý do khác", "Another reason"),
+    "pay_heading": text("Thanh toán", "Payment"),
+    "pay_platform": text("Thanh toán trong ứng dụng", "Pay in the app"),
+    "pay_cash": text("Trả tiền mặt cho tài xế", "Pay the driver in cash"),
+    "paid": text("Đã thanh toán.", "Paid."),
+    "cash_waiting": text(
+        "Bạn chọn trả tiền mặt; chờ tài xế xác nhận đã nhận tiền.",
+        "You chose cash; waiting for the driver to confirm they received it.",
+    ),
+    "payment_waiting": text(
+        "Khoản thanh toán {amount} đã sẵn sàng: hãy thanh toán ở mục Thanh toán của ứng dụng.",
+        "The payment of {amount} is ready: pay it under Payments in the app.",
+    ),
+    "open_payments": text("Mở mục Thanh toán", "Open Payments"),
+    "rate_heading": text("Đánh giá chuyến đi", "Rate the ride"),
+    "stars": text("Số sao", "Stars"),
+    "star_n": text("{n} sao", "{n} stars"),
+    "comment": text("Nhận xét (không bắt buộc)", "Comment (optional)"),
+    "rate": text("Gửi đánh giá", "Send rating"),
+    "rated": text("Bạn đã đánh giá {n}/5 sao. Cảm ơn bạn!", "You rated it {n}/5. Thank you!"),
+    "complain_heading": text("Phản ánh về chuyến đi", "Complain about the ride"),
+    "complaint_kind": text("Sự việc", "What happened"),
+    "complaint_description": text("Mô tả", "Description"),
+    "complain": text("Gửi phản ánh", "Send complaint"),
+    "complained": text(
+        "Phản ánh số {report} đã được gửi tới hãng; theo dõi trong mục Phản ánh của ứng dụng.",
+        "Complaint {report} was sent to the firm; follow it under Reports in the app.",
+    ),
+    "new_ride": text("Đặt chuyến khác", "Book another ride"),
+    "my_rides": text("Chuyến đi của tôi", "My rides"),
+    "no_rides": text("Bạn chưa có chuyến nào.", "You have no rides yet."),
+    "show": text("Xem", "Show"),
+    "refresh": text("Tải lại", "Refresh"),
+    "error": text("Có lỗi xảy ra. Vui lòng thử lại.", "Something went wrong. Please try again."),
+    "offline": text(
+        "Không kết nối được. Kiểm tra mạng rồi thử lại.",
+        "Could not connect. Check your connection and try again.",
+    ),
+}

@@ -1,5 +1,7 @@
 """The HTTP API under ``/m/taxi``: riders at the root, drivers under ``/driver``, firm staff
-under ``/firm`` and the province under ``/province``. Each view checks who may call it."""
+under ``/firm`` and the province under ``/province``; the rider's page at ``/app/`` (page.py).
+The module is open to anonymous callers for the page's sake, so each view checks who may call
+it, and every view of the API wants a signed-in caller at least."""
 
 from __future__ import annotations
 
@@ -13,12 +15,14 @@ from sqlalchemy import select
 from . import access, billing, dispatch, driving, feedback, fleet, mds, rides, stats, texts
 from .inputs import Body
 from .models import Driver, Offer, Ride, Vehicle
+from .page import make_page_blueprint
 from .tariffs import SEAT_CLASSES
 from .texts import say
 
 
 def make_blueprint(services: Services) -> Blueprint:
     bp = Blueprint("taxi", __name__)
+    bp.register_blueprint(make_page_blueprint(services))
     bp.register_blueprint(_rider(services))
     bp.register_blueprint(_driver(services), url_prefix="/driver")
     bp.register_blueprint(_firm(services), url_prefix="/firm")
@@ -33,16 +37,17 @@ def _rider(services: Services) -> Blueprint:
     def home() -> Any:
         """What the app shows first: the firms that take rides here, the car sizes, and whether
         the rider let the service use their location yet."""
+        user = services.identity.require()
         operating = access.firms(services)
-        user = services.identity.current_user()
         return jsonify(
             firms=[{"code": c, "name": o.name} for c, o in operating.items()],
             seats=list(SEAT_CLASSES),
-            location_granted=bool(user and access.LOCATION_SCOPE in user.scopes),
+            location_granted=access.LOCATION_SCOPE in user.scopes,
         )
 
     @bp.post("/estimate")
     def estimate() -> Any:
+        services.identity.require()
         return jsonify(rides.estimate(services))
 
     @bp.post("/rides")
