@@ -79,10 +79,12 @@ def ensure_shell_client(session: Session, tenant_id: int) -> OAuthClient:
             created_by=None,
         )
         .on_conflict_do_nothing(index_elements=["client_id"])
-    ).rowcount
+        # RETURNING rather than rowcount, which psycopg reports as -1 for this statement.
+        .returning(OAuthClient.id)
+    ).scalar_one_or_none()
     client = _find(session, client_id)
     assert client is not None
-    if written == 1:
+    if written is not None:
         audit_change(session, "oauth.client_created", client, PLATFORM, after=client_view(client))
     return client
 
