@@ -115,6 +115,7 @@ def _register_core(app: Flask, api: web_api.Api) -> None:
     from .reports.open311.admin import blp as open311_admin_blp
     from .reports.open311.views import blp as open311_blp
     from .reports.public_api import blp as reports_public_blp
+    from .shell import blp as shell_blp
     from .tenancy.api import blp as tenancy_blp
     from .web.health import blp as health_blp
     from .webhooks.api import blp as webhooks_blp
@@ -154,6 +155,7 @@ def _register_core(app: Flask, api: web_api.Api) -> None:
     app.register_blueprint(cap_blp)
     app.register_blueprint(receipts_blp)
     app.register_blueprint(payment_pages_blp)
+    app.register_blueprint(shell_blp)
 
 
 def _request_cycle(app: Flask, runtime: Runtime) -> None:
