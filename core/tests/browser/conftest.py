@@ -143,3 +143,43 @@ class Callback:
 def callback() -> Iterator[Callback]:
     with Callback() as running:
         yield running
+
+
+# -- the demo, served: the real plugins with the README's demo data --------------------------
+
+#: The demo migrates, seeds a province and hashes eight passwords before it answers.
+DEMO_START_SECONDS = 180.0
+
+
+@dataclass
+class Demo:
+    """``sieuapp demo`` on loopback (SQLite, tasks in-process), as the README starts it."""
+
+    server: Server
+
+    def url(self, path: str) -> str:
+        return f"{self.server.base}{path}"
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
+    """One demo per test module: its tests share the demo's data, in the order written."""
+    folder = tmp_path_factory.mktemp("demo")
+    port = free_port()
+    command = sieuapp_command("demo", "--port", str(port), "--data-dir", str(folder / "data"))
+    log = folder / "demo.log"
+    with serving(
+        "demo", command, port=port, env=child_env(), cwd=folder, log=log, within=DEMO_START_SECONDS
+    ) as server:
+        yield Demo(server)
+
+
+def sign_in(page: Any, username: str, password: str) -> None:
+    """Through the shell's "Đăng nhập" button: the provider's sign-in page, then back to the app
+    with a code that the app trades for tokens (code + PKCE)."""
+    page.locator("header.top .sign-in").click()
+    page.wait_for_url("**/auth/login**")
+    page.locator("input[name=username]").fill(username)
+    page.locator("input[name=password]").fill(password)
+    page.locator("form button[type=submit]").click()
+    page.locator("header.top .sign-out").wait_for()

@@ -51,11 +51,9 @@ def open_console(page: Any, demo: Demo, user: tuple[str, str], screen: str) -> N
     page.goto(demo.url(f"/console#/{screen}"))
     page.locator("header.top .sign-in").wait_for()
     sign_in(page, *user)
-    # The provider sends every sign-in (the silent one at start too) back to the shell's one
-    # callback, which today opens the citizen app at ``/``; the tokens are the tab's, so the
-    # console opened next is signed in.
-    if "/console" not in page.url:
-        page.goto(demo.url(f"/console#/{screen}"))
+    # The provider's one return address serves the citizen app, which sends a sign-in
+    # started in the console back to it.
+    page.wait_for_url(f"**/console#/{screen}")
     page.locator("nav.console-nav").wait_for()
 
 
