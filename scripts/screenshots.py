@@ -54,6 +54,19 @@ def _choose_category(page: Any) -> None:
     page.locator("select[name=category]").select_option("flooding")
 
 
+def _draw_polygon(page: Any) -> None:
+    page.locator("#area_polygon").check()
+    page.locator("#polygon").fill(
+        "16.470, 107.560\n16.480, 107.585\n16.468, 107.610\n16.455, 107.590"
+    )
+
+
+def _open_resolve(page: Any) -> None:
+    resolve = page.locator('#actions [data-action="resolve"]')
+    if resolve.count():
+        resolve.click()
+
+
 SHOTS = [
     Shot("citizen-home-signed-out", "/", None, PHONE, "a[data-module]"),
     Shot("citizen-home", "/", "citizen", PHONE, 'a[data-module="taxi"]'),
@@ -66,6 +79,23 @@ SHOTS = [
     Shot("citizen-inbox", "/#/inbox", "citizen", PHONE, "#inbox"),
     Shot("citizen-payments", "/#/payments", "citizen", PHONE, "#payments"),
     Shot("citizen-account", "/#/account", "citizen", PHONE, "#export-data"),
+    Shot("console-modules", "/console#/modules", "admin", DESKTOP, "main#main h1"),
+    Shot("console-configure", "/console#/modules/taxi", "admin", DESKTOP, "#config-form"),
+    Shot("console-audit", "/console#/audit", "admin", DESKTOP, "main#main h1"),
+    Shot("console-reports", "/console#/reports?view=all", "admin", DESKTOP, "main#main h1"),
+    Shot("console-report", "/console#/reports/5", "admin", DESKTOP, "#actions", _open_resolve),
+    Shot("console-stats", "/console#/stats", "admin", DESKTOP, "main#main svg"),
+    Shot("console-alerts", "/console#/alerts", "admin", DESKTOP, "main#main h1"),
+    Shot(
+        "console-alert-compose",
+        "/console#/alerts/new",
+        "admin",
+        DESKTOP,
+        "#area_polygon",
+        _draw_polygon,
+    ),
+    Shot("console-usage", "/console#/usage", "admin", DESKTOP, "main#main svg"),
+    Shot("console-phone", "/console#/reports", "admin", PHONE, "main#main h1"),
 ]
 
 
@@ -152,6 +182,7 @@ def main(prefixes: list[str]) -> None:
                     _sign_in(tabs[key], base, shot.user)
             page = tabs[key]
             page.goto(f"{base}{shot.path}")
+            page.wait_for_load_state("networkidle")
             page.locator(shot.ready).first.wait_for()
             if shot.then:
                 shot.then(page)
