@@ -1,7 +1,8 @@
 """The province console at ``/console`` in a real Chromium at 1280 x 800, against the served demo
 (the real plugins, the README's accounts and demo reports): an admin switches taxi off and the
 citizen's home loses its tile; the IOC resolves a citizen's report and the citizen rates it; the
-statistics charts draw the API's numbers. Staff sign in through the shell's own button (OIDC
+statistics charts draw the API's numbers; an alert is composed over a polygon, published, updated
+and cancelled. Staff sign in through the shell's own button (OIDC
 code + PKCE), as people do."""
 
 from __future__ import annotations
@@ -233,3 +234,66 @@ def test_the_statistics_charts_draw_the_apis_numbers(demo: Demo, desk) -> None:
     csv = requests.get(demo.url(csv_link), timeout=30)
     assert csv.headers["Content-Type"].startswith("text/csv")
     assert csv.content.startswith(b"\xef\xbb\xbf")
+
+
+def public_alerts(demo: Demo) -> dict[str, dict]:
+    answer = requests.get(demo.url("/api/v1/public/alerts"), timeout=30)
+    answer.raise_for_status()
+    return {item["identifier"]: item for item in answer.json()["items"]}
+
+
+def test_an_alert_is_composed_over_a_polygon_published_updated_and_cancelled(
+    demo: Demo, desk
+) -> None:
+    before = public_alerts(demo)
+    drafts = len(api(demo, "GET", "/api/v1/alerts", ADMIN)["items"])
+    open_console(desk, demo, ADMIN, "alerts/new")
+    form = desk.locator("#alert-form")
+
+    # Nothing filled in: the API's refusal shows under the field, and nothing is written.
+    form.locator("#publish-alert").click()
+    form.locator(".field-error").first.wait_for()
+    assert form.locator('[name="event"][aria-invalid="true"]').count() == 1
+    assert len(api(demo, "GET", "/api/v1/alerts", ADMIN)["items"]) == drafts
+
+    form.locator("select[name=urgency]").select_option("Immediate")
+    form.locator("select[name=severity]").select_option("Severe")
+    form.locator("select[name=certainty]").select_option("Likely")
+    form.locator("input[name=event]").fill("Sạt lở đất")
+    form.locator("input[name=headline]").fill("Nguy cơ sạt lở bờ sông ở Kim Long")
+    form.locator("textarea[name=description]").fill("Bờ sông Hương đoạn Kim Long có vết nứt dài.")
+    form.locator("textarea[name=instruction]").fill("Không đến gần bờ sông; tránh đường Kim Long.")
+    form.locator('input[name=category][value="Geo"]').check()
+    form.locator("#area_polygon").check()
+    form.locator("#polygon").fill(
+        "16.455, 107.540\n16.480, 107.540\n16.480, 107.575\n16.455, 107.575"
+    )
+    desk.locator("#polygon-preview polygon, #polygon-preview path").first.wait_for()
+    form.locator("#publish-alert").click()
+    desk.locator("#confirm-yes").click()
+    desk.locator('#alert-title[data-state="published"]').wait_for()
+
+    published = [a for key, a in public_alerts(demo).items() if key not in before]
+    assert [a["headline"] for a in published] == ["Nguy cơ sạt lở bờ sông ở Kim Long"]
+    ring = published[0]["areas"][0]["polygons"][0]
+    assert ring[0] == ring[-1] and len(ring) == 5  # closed by the composer
+    assert desk.locator("#cap-link").get_attribute("href").endswith(".xml")
+
+    # An update replaces it in the public feed; a cancellation replaces that.
+    update = desk.locator("#alert-form")
+    update.locator("input[name=headline]").fill("Sạt lở bờ sông ở Kim Long: đã phong tỏa")
+    update.locator("#save-alert").click()
+    desk.get_by_text("Đã gửi bản cập nhật.").wait_for()
+    current = [a for key, a in public_alerts(demo).items() if key not in before]
+    assert [a["headline"] for a in current] == ["Sạt lở bờ sông ở Kim Long: đã phong tỏa"]
+    assert current[0]["msg_type"] == "Update"
+
+    cancel = desk.locator("#cancel-form")
+    cancel.locator("textarea[name=note]").fill("Đã gia cố bờ sông, hết nguy cơ.")
+    cancel.locator("button[type=submit]").click()
+    desk.locator("#confirm-yes").click()
+    desk.get_by_text("Đã gửi tin hủy.").wait_for()
+    assert desk.locator("#cancel-form").count() == 0
+    # The feed carries the Cancel itself, so that CAP clients withdraw what they showed.
+    left = [a for key, a in public_alerts(demo).items() if key not in before]
+    assert [a["msg_type"] for a in left] == ["Cancel"]
