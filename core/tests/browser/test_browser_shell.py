@@ -1,6 +1,7 @@
 """The super-app at ``/`` in a real Chromium at 360 x 740, against the served demo: a citizen
 signs in through the platform's OpenID Provider, opens the taxi module, sends a report and
-finds it, switches language and text size, withdraws a consent and downloads their data."""
+finds it, switches language and text size, withdraws a consent and downloads their data, and
+books a taxi in the module's page, whose token and consent come through the app."""
 
 from __future__ import annotations
 
@@ -195,3 +196,40 @@ def test_the_reporter_answers_a_request_for_information(demo: Demo, page) -> Non
     tab.locator("#inbox").wait_for()
     assert tab.url.endswith("/#/inbox")
     assert tab.locator("header.top .sign-out").is_visible()
+
+
+def test_the_taxi_page_gets_its_own_token_and_asks_consent_through_the_app(
+    demo: Demo, page
+) -> None:
+    token = api_token(demo, *CITIZEN)
+    headers = {"Authorization": f"Bearer {token}"}
+    requests.delete(demo.url("/api/v1/me/consents/taxi"), headers=headers, timeout=30)
+    page.goto(demo.url("/#/m/taxi"))
+    sign_in(page, *CITIZEN)
+    frame = page.frame_locator("iframe.module-frame")
+    # Signed in, the page has a token (exchanged for taxi's own) and offers the booking form.
+    frame.locator("#book").wait_for()
+    frame.locator('#book-form button[value="estimate"]').click()
+    frame.locator("#firm-options input").first.wait_for()
+
+    # Booking needs the location: the page asks, the app's own dialog asks the citizen.
+    frame.locator("#book-button").click()
+    frame.locator("#consent-button").click()
+    dialog = page.locator("dialog.consent")
+    dialog.wait_for()
+    assert "location" in dialog.inner_text()
+    dialog.get_by_role("button", name="Đồng ý", exact=True).click()
+    dialog.wait_for(state="detached")
+    granted = requests.get(demo.url("/api/v1/me/consents"), headers=headers, timeout=30).json()
+    assert [(c["plugin_id"], [s["name"] for s in c["scopes"]]) for c in granted["consents"]] == [
+        ("taxi", ["location"])
+    ]
+
+    # The page starts again with a token carrying the consent, and the booking goes through.
+    frame.locator("#book").wait_for()
+    frame.locator('#book-form button[value="estimate"]').click()
+    frame.locator("#firm-options input").first.wait_for()
+    frame.locator("#book-button").click()
+    frame.locator("#ride").wait_for()
+    rides = requests.get(demo.url("/m/taxi/rides"), headers=headers, timeout=30).json()["rides"]
+    assert len(rides) == 1

@@ -8,9 +8,12 @@
   var embedded = window.parent !== window;
   var waiting = [];
   var current = null;
+  var stale = false;
 
   function ask() {
-    window.parent.postMessage({ type: "sieuapp:token-request" }, location.origin);
+    // After a 401 the shell must not hand back the token it keeps: ask for a new one.
+    window.parent.postMessage({ type: "sieuapp:token-request", renew: stale }, location.origin);
+    stale = false;
   }
 
   window.addEventListener("message", function (event) {
@@ -45,7 +48,10 @@
       if (!headers.has("Accept-Language")) headers.set("Accept-Language", window.sieuapp.language);
       return fetch(url, Object.assign({}, init, { headers: headers })).then(function (response) {
         // An expired token: forget it, so the next call asks the shell for a fresh one.
-        if (response.status === 401) current = null;
+        if (response.status === 401 && value) {
+          current = null;
+          stale = true;
+        }
         return response;
       });
     });

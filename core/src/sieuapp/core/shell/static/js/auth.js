@@ -151,7 +151,9 @@ export async function signOut() {
 
 /** A token for one plugin's page, traded for the shell's own (RFC 8693 token exchange): the
  * page in the frame gets what the user consented to for that plugin, not the whole account. */
-export async function pluginToken(audience) {
+export async function pluginToken(audience, renew = false) {
+  // ``renew``: the page was refused with the kept token (a consent withdrawn revokes it).
+  if (renew) PLUGIN_TOKENS.delete(audience);
   const cached = PLUGIN_TOKENS.get(audience);
   if (cached && Date.now() < cached.expires_at) return cached.access_token;
   const subject = accessToken();

@@ -54,7 +54,7 @@ export async function moduleScreen(id) {
     if (event.origin !== location.origin || event.source !== frame.contentWindow) return;
     const message = event.data || {};
     if (message.type === "sieuapp:token-request") {
-      const token = tokens() ? await pluginToken(module.id) : null;
+      const token = tokens() ? await pluginToken(module.id, message.renew === true) : null;
       event.source.postMessage(
         { type: "sieuapp:token", access_token: token, language: lang(), large: largeText() },
         location.origin,
