@@ -151,8 +151,8 @@ def _print_banner(app: Flask, host: str, port: int, report: Any) -> None:
     for plugin_id, problems in report.failed:
         echo(f"  failed to load: {plugin_id}: {'; '.join(problems)}")
     echo("")
-    if any(rule.rule == "/" for rule in app.url_map.iter_rules()):
-        echo(f"  app:      {base}/")
+    echo(f"  app:      {base}/ (siêu ứng dụng / the super-app: citizen)")
+    echo(f"  console:  {base}/console (điều hành / the province console: admin, ioc)")
     for plugin_id in report.enabled:
         manifest = runtime_of(app).host.manifest(plugin_id)
         if manifest is not None and manifest.frontend is not None:
