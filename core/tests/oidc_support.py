@@ -7,6 +7,7 @@ import base64
 import hashlib
 import re
 import secrets
+import textwrap
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -174,3 +175,43 @@ def tokens_for(
     answer = exchange(client, client_id, secret, code, verifier)
     assert answer.status_code == 200, answer.text
     return answer.json
+
+
+def consenting_plugin(
+    plugin_id: str, purpose_vi: str = "Để chào bạn", purpose_en: str = "To greet you"
+) -> str:
+    """A synthetic plugin asking for ``profile`` (with this purpose), ``phone`` and a scope of
+    its own, whose ``/me`` shows the claims and scopes its caller consented to."""
+    return textwrap.dedent(
+        f"""
+        from flask import Blueprint
+        from sieuapp.sdk import Manifest, Scope, hookimpl, text
+
+        @hookimpl
+        def manifest():
+            return Manifest(
+                id={plugin_id!r},
+                name=text("Dịch vụ {plugin_id}", "Service {plugin_id}"),
+                description=text("Mô tả", "About"),
+                sdk_api=">=1.0,<2",
+                scopes=(
+                    Scope("profile", text({purpose_vi!r}, {purpose_en!r})),
+                    Scope("phone", text("Để gọi bạn", "To call you")),
+                    Scope("{plugin_id}.trips", text("Xem chuyến đi", "See your trips")),
+                ),
+                roles=("citizen",),
+                redirect_uris=("https://{plugin_id}.example.vn/cb",),
+            )
+
+        @hookimpl
+        def routes(services):
+            bp = Blueprint({plugin_id!r}, __name__)
+
+            @bp.get("/me")
+            def me():
+                user = services.identity.require()
+                return {{"claims": dict(user.claims), "scopes": sorted(user.scopes)}}
+
+            return bp
+        """
+    )

@@ -4,7 +4,6 @@ and every token of that plugin, and nothing else."""
 from __future__ import annotations
 
 import json
-import textwrap
 from datetime import timedelta
 
 import pytest
@@ -20,47 +19,14 @@ from sieuapp.core.tenancy.models import Organization
 from sieuapp.sdk import Role
 from sqlalchemy import select
 
-
-def plugin(plugin_id: str, purpose_vi: str, purpose_en: str) -> str:
-    return textwrap.dedent(
-        f"""
-        from flask import Blueprint
-        from sieuapp.sdk import Manifest, Scope, hookimpl, text
-
-        @hookimpl
-        def manifest():
-            return Manifest(
-                id={plugin_id!r},
-                name=text("Dịch vụ {plugin_id}", "Service {plugin_id}"),
-                description=text("Mô tả", "About"),
-                sdk_api=">=1.0,<2",
-                scopes=(
-                    Scope("profile", text({purpose_vi!r}, {purpose_en!r})),
-                    Scope("phone", text("Để gọi bạn", "To call you")),
-                    Scope("{plugin_id}.trips", text("Xem chuyến đi", "See your trips")),
-                ),
-                roles=("citizen",),
-                redirect_uris=("https://{plugin_id}.example.vn/cb",),
-            )
-
-        @hookimpl
-        def routes(services):
-            bp = Blueprint({plugin_id!r}, __name__)
-
-            @bp.get("/me")
-            def me():
-                user = services.identity.require()
-                return {{"claims": dict(user.claims), "scopes": sorted(user.scopes)}}
-
-            return bp
-        """
-    )
+from .oidc_support import consenting_plugin
 
 
 @pytest.fixture
 def platform(make_platform, synthetic):
-    synthetic("taxi", plugin("taxi", "Để tài xế gọi tên bạn", "So the driver knows your name"))
-    synthetic("water", plugin("water", "Để in hoá đơn", "To print your bill"))
+    taxi = consenting_plugin("taxi", "Để tài xế gọi tên bạn", "So the driver knows your name")
+    synthetic("taxi", taxi)
+    synthetic("water", consenting_plugin("water", "Để in hoá đơn", "To print your bill"))
     return make_platform(plugins=["taxi", "water"], entry_points=synthetic.entry_points())
 
 

@@ -4,7 +4,6 @@ exchange from its token to a token bound to one enabled plugin."""
 
 from __future__ import annotations
 
-import textwrap
 from datetime import timedelta
 from typing import Any
 
@@ -23,7 +22,15 @@ from sieuapp.core.tenancy.provinces import create_tenant
 from sieuapp.sdk import Role
 from sqlalchemy import delete, func, select
 
-from .oidc_support import bearer, pkce, query_of, register_client, sign_in, with_passwords
+from .oidc_support import (
+    bearer,
+    consenting_plugin,
+    pkce,
+    query_of,
+    register_client,
+    sign_in,
+    with_passwords,
+)
 
 SHELL = "shell-hue"
 ORIGIN = "http://hue.sieuapp.test"
@@ -32,46 +39,10 @@ EXCHANGE = "urn:ietf:params:oauth:grant-type:token-exchange"
 ACCESS = "urn:ietf:params:oauth:token-type:access_token"
 
 
-def plugin(plugin_id: str) -> str:
-    return textwrap.dedent(
-        f"""
-        from flask import Blueprint
-        from sieuapp.sdk import Manifest, Scope, hookimpl, text
-
-        @hookimpl
-        def manifest():
-            return Manifest(
-                id={plugin_id!r},
-                name=text("Dịch vụ {plugin_id}", "Service {plugin_id}"),
-                description=text("Mô tả", "About"),
-                sdk_api=">=1.0,<2",
-                scopes=(
-                    Scope("profile", text("Để chào bạn", "To greet you")),
-                    Scope("phone", text("Để gọi bạn", "To call you")),
-                    Scope("{plugin_id}.trips", text("Xem chuyến đi", "See your trips")),
-                ),
-                roles=("citizen",),
-                redirect_uris=("https://{plugin_id}.example.vn/cb",),
-            )
-
-        @hookimpl
-        def routes(services):
-            bp = Blueprint({plugin_id!r}, __name__)
-
-            @bp.get("/me")
-            def me():
-                user = services.identity.require()
-                return {{"claims": dict(user.claims), "scopes": sorted(user.scopes)}}
-
-            return bp
-        """
-    )
-
-
 @pytest.fixture
 def platform(make_platform, synthetic):
-    synthetic("xeom", plugin("xeom"))
-    synthetic("nuoc", plugin("nuoc"))
+    synthetic("xeom", consenting_plugin("xeom"))
+    synthetic("nuoc", consenting_plugin("nuoc"))
     p = make_platform(plugins=["xeom", "nuoc"], entry_points=synthetic.entry_points())
     return with_passwords(p)
 
